@@ -1,0 +1,116 @@
+// Package audit computes and checks the hash chain of the audit trail. Each
+// entry's hash covers its own fields and the hash of the entry before it, so
+// changing, removing or reordering any entry breaks every hash after it; the
+// chain head kept by the store catches removal of the newest entries.
+package audit
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/custos-privacy/custos/internal/custos"
+)
+
+// ZeroHash is the PrevHash of the first entry.
+var ZeroHash = strings.Repeat("0", 64)
+
+// Hash returns the hex SHA-256 of e's content and PrevHash. Hash and nothing
+// else of e is left out. Each field is length-prefixed so that no two
+// different entries encode the same.
+func Hash(e *custos.AuditEntry) string {
+	h := sha256.New()
+	var n [8]byte
+	binary.BigEndian.PutUint64(n[:], uint64(e.Seq))
+	h.Write(n[:])
+	for _, f := range []string{
+		e.Time.UTC().Format(time.RFC3339Nano),
+		e.Actor, e.Action, e.ObjectType, e.ObjectID, e.DetailsHash, e.PrevHash,
+	} {
+		binary.BigEndian.PutUint64(n[:], uint64(len(f)))
+		h.Write(n[:])
+		h.Write([]byte(f))
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// Seal links e after the entry (prevSeq, prevHash): it sets Seq, PrevHash
+// and Hash, and rounds Time to the microsecond in UTC, the precision both
+// SQLite and PostgreSQL keep, so that a stored entry hashes the same when
+// read back. Pass 0 and ZeroHash for the first entry.
+func Seal(e *custos.AuditEntry, prevSeq int64, prevHash string) {
+	e.Time = e.Time.UTC().Truncate(time.Microsecond)
+	e.Seq = prevSeq + 1
+	e.PrevHash = prevHash
+	e.Hash = Hash(e)
+}
+
+// DetailsHash returns the hex SHA-256 of b, for AuditEntry.DetailsHash.
+func DetailsHash(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// BreakError names the first entry at which the chain is broken.
+type BreakError struct {
+	Seq    int64  // the entry found to be bad (or the expected one, if missing)
+	Reason string // what is wrong with it
+}
+
+func (e *BreakError) Error() string {
+	return fmt.Sprintf("audit chain broken at entry %d: %s", e.Seq, e.Reason)
+}
+
+// Verify walks the whole trail of s and checks every link and the head. It
+// returns the number of entries checked, and a *BreakError naming the first
+// bad entry if the chain does not hold.
+func Verify(ctx context.Context, s custos.AuditStore) (int64, error) {
+	var (
+		n        int64
+		prevSeq  int64
+		prevHash = ZeroHash
+	)
+	err := s.AuditEntries(ctx, func(e *custos.AuditEntry) error {
+		switch {
+		case e.Seq != prevSeq+1:
+			if e.Seq > prevSeq+1 {
+				return &BreakError{Seq: prevSeq + 1, Reason: fmt.Sprintf("missing: the next entry found is %d", e.Seq)}
+			}
+			return &BreakError{Seq: e.Seq, Reason: "out of order"}
+		case e.PrevHash != prevHash:
+			return &BreakError{Seq: e.Seq, Reason: "does not link to the entry before it (removed or reordered)"}
+		case Hash(e) != e.Hash:
+			return &BreakError{Seq: e.Seq, Reason: "content does not match its hash (changed)"}
+		}
+		n++
+		prevSeq, prevHash = e.Seq, e.Hash
+		return nil
+	})
+	if err != nil {
+		return n, err
+	}
+	headSeq, headHash, err := s.AuditHead(ctx)
+	if err != nil {
+		return n, err
+	}
+	switch {
+	case headSeq > prevSeq:
+		return n, &BreakError{Seq: prevSeq + 1, Reason: fmt.Sprintf("missing: the chain head says the trail ends at entry %d", headSeq)}
+	case headSeq < prevSeq:
+		return n, &BreakError{Seq: headSeq + 1, Reason: "entries after the chain head"}
+	case headHash != prevHash:
+		return n, &BreakError{Seq: prevSeq, Reason: "last entry does not match the chain head"}
+	}
+	return n, nil
+}
+
+// IsBreak reports whether err is a broken chain (as opposed to an I/O error).
+func IsBreak(err error) bool {
+	var b *BreakError
+	return errors.As(err, &b)
+}
