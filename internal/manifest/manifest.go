@@ -5,7 +5,11 @@
 // computes each site's consent fingerprint.
 package manifest
 
-import "time"
+import (
+	"time"
+
+	"golang.org/x/text/language"
+)
 
 // Manifest is a whole custos.yaml.
 type Manifest struct {
@@ -34,7 +38,8 @@ type Site struct {
 	Notices        []*Notice       `yaml:"notices" json:"notices"`
 	Cookie         ConsentCookie   `yaml:"cookie" json:"cookie"`
 
-	fingerprint string // computed by Load
+	fingerprint string           // computed by Parse
+	matcher     language.Matcher // of Locales, built by Parse for BestLocale
 }
 
 // Controller is who decides the purposes and means of the processing.

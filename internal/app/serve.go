@@ -1,0 +1,233 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/custos-privacy/custos/internal/consent"
+	"github.com/custos-privacy/custos/internal/custos"
+	"github.com/custos-privacy/custos/internal/manifest"
+	"github.com/custos-privacy/custos/internal/store"
+	"github.com/custos-privacy/custos/internal/web"
+)
+
+// storeFlags are the flags of every command that touches the store.
+type storeFlags struct {
+	data string
+	db   string
+}
+
+func (f *storeFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.data, "data", "./custos-data", "data directory: holds the SQLite database and the signing key")
+	fs.StringVar(&f.db, "db", "", "database DSN; a postgres:// or postgresql:// DSN uses PostgreSQL instead of SQLite in --data")
+}
+
+func (f *storeFlags) open(ctx context.Context, log *slog.Logger) (*store.DB, error) {
+	if f.db != "" && !strings.HasPrefix(f.db, "postgres://") && !strings.HasPrefix(f.db, "postgresql://") {
+		return nil, usageErrorf("--db: only postgres:// or postgresql:// DSNs are supported; leave it empty for SQLite in --data")
+	}
+	return store.Open(ctx, store.Config{DSN: f.db, DataDir: f.data, Logger: log})
+}
+
+// serveConfig is the configuration of the server, gathered from defaults,
+// the environment and flags, and validated once.
+type serveConfig struct {
+	storeFlags
+	addr            string
+	manifestFile    string
+	demo            bool
+	signingKey      string
+	publicURL       string
+	geoHeader       string
+	clientIPHeader  string
+	apiTokens       string
+	logLevel        string
+	shutdownTimeout time.Duration
+}
+
+func (a *App) serve(ctx context.Context, args []string) error {
+	var c serveConfig
+	fs := a.flagSet("serve", "", `Run the Custos HTTP server. It migrates the database, loads the privacy
+manifest (--manifest FILE, or --demo for the built-in demo site), records
+the manifest version in the audit trail, and serves the API until SIGINT
+or SIGTERM, then shuts down gracefully.`)
+	c.storeFlags.register(fs)
+	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "address to listen on")
+	fs.StringVar(&c.manifestFile, "manifest", "", "privacy manifest file (custos.yaml)")
+	fs.BoolVar(&c.demo, "demo", false, "use the built-in demo manifest (site id \"demo\")")
+	fs.StringVar(&c.signingKey, "signing-key", "", "Ed25519 private key (PKCS#8 PEM) for receipts; default <data>/signing-key.pem, created on first start. Nodes of one cluster must share it")
+	fs.StringVar(&c.publicURL, "public-url", "", "the URL visitors reach this server at; goes into receipts as their issuer (default http://<addr>)")
+	fs.StringVar(&c.geoHeader, "geo-header", "", "request header set by a trusted proxy with the visitor's ISO 3166 region, e.g. CF-IPCountry")
+	fs.StringVar(&c.clientIPHeader, "client-ip-header", "", "request header set by a trusted reverse proxy with the client address, e.g. X-Forwarded-For")
+	fs.StringVar(&c.apiTokens, "api-tokens", "", "comma-separated bearer tokens for server-to-server API calls (at least 32 characters each)")
+	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug (adds an access log), info, warn or error")
+	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 15*time.Second, "how long to let requests in flight finish on shutdown")
+	if err := a.parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageErrorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	log, err := newLogger(a.Stderr, c.logLevel)
+	if err != nil {
+		return err
+	}
+	m, err := c.loadManifest()
+	if err != nil {
+		return err
+	}
+	var tokens []string
+	for _, t := range strings.Split(c.apiTokens, ",") {
+		if t = strings.TrimSpace(t); t == "" {
+			continue
+		}
+		if len(t) < 32 {
+			return usageErrorf("--api-tokens: every token must be at least 32 characters")
+		}
+		tokens = append(tokens, t)
+	}
+	if c.signingKey == "" {
+		c.signingKey = filepath.Join(c.data, "signing-key.pem")
+	}
+
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	if c.publicURL == "" {
+		c.publicURL = "http://" + ln.Addr().String()
+	}
+
+	db, err := c.open(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	applied, err := db.Migrate(ctx)
+	if err != nil {
+		return fmt.Errorf("migrating: %w", err)
+	}
+	if len(applied) > 0 {
+		log.Info("migrations applied", "engine", db.Engine(), "migrations", applied)
+	}
+	signer, err := consent.LoadOrCreateKey(c.signingKey)
+	if err != nil {
+		return err
+	}
+	if err := recordManifest(ctx, db, m); err != nil {
+		return err
+	}
+
+	var current atomic.Pointer[manifest.Manifest]
+	current.Store(m)
+	svc := &consent.Service{Store: db, Signer: signer, Manifest: current.Load, Issuer: c.publicURL}
+	srv := web.New(web.Config{
+		GeoHeader:      c.geoHeader,
+		ClientIPHeader: c.clientIPHeader,
+		APITokens:      tokens,
+	}, log, db, svc, signer, current.Load, nil)
+
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    32 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	srv.SetReady(true)
+	log.Info("listening", "addr", ln.Addr().String(), "engine", db.Engine(), "manifest", m.Source,
+		"sites", len(m.Sites), "key_id", signer.KeyID(), "version", Version)
+	if a.Ready != nil {
+		a.Ready(ln.Addr().String())
+	}
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	srv.SetReady(false)
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), c.shutdownTimeout)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		log.Warn("shutdown: requests still in flight were cut off", "err", err)
+	}
+	if err := db.Close(); err != nil {
+		return fmt.Errorf("closing the store: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func (c *serveConfig) loadManifest() (*manifest.Manifest, error) {
+	switch {
+	case c.demo && c.manifestFile != "":
+		return nil, usageErrorf("give either --manifest FILE or --demo, not both")
+	case c.demo:
+		return manifest.Demo(), nil
+	case c.manifestFile != "":
+		return manifest.LoadFile(c.manifestFile)
+	}
+	return nil, usageErrorf("no manifest: give --manifest FILE, or --demo for the built-in demo site")
+}
+
+// recordManifest keeps the history of manifests: each site whose
+// fingerprint is new gets a version row and an audit entry.
+func recordManifest(ctx context.Context, db custos.ManifestStore, m *manifest.Manifest) error {
+	source := m.Source
+	if source == "" {
+		source = "demo"
+	}
+	for _, s := range m.Sites {
+		v := &custos.ManifestVersion{Site: s.ID, Fingerprint: s.Fingerprint(), Source: source, Content: m.Raw, LoadedAt: time.Now()}
+		if _, err := db.RecordManifest(ctx, v); err != nil {
+			return fmt.Errorf("recording the manifest of site %s: %w", s.ID, err)
+		}
+	}
+	return nil
+}
+
+func (a *App) migrate(ctx context.Context, args []string) error {
+	var sf storeFlags
+	fs := a.flagSet("migrate", "", "Apply the database migrations that have not run yet, then exit. serve does this too on start.")
+	sf.register(fs)
+	if err := a.parse(fs, args); err != nil {
+		return err
+	}
+	log, _ := newLogger(a.Stderr, "warn")
+	db, err := sf.open(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	applied, err := db.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	if len(applied) == 0 {
+		fmt.Fprintf(a.Stdout, "%s: the database is up to date\n", db.Engine())
+		return nil
+	}
+	for _, name := range applied {
+		fmt.Fprintf(a.Stdout, "%s: applied %s\n", db.Engine(), name)
+	}
+	return nil
+}

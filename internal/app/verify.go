@@ -1,0 +1,194 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/custos-privacy/custos/internal/audit"
+	"github.com/custos-privacy/custos/internal/consent"
+	"github.com/custos-privacy/custos/internal/manifest"
+)
+
+func (a *App) check(ctx context.Context, args []string) error {
+	fs := a.flagSet("check", "FILE...", `Validate privacy manifest files. Every problem is printed as
+file:line:col: message, and the exit status is 1 if there is any. For a
+valid file, each site's consent fingerprint is printed.`)
+	schema := fs.Bool("schema", false, "print the JSON Schema of the manifest and exit")
+	if err := a.parse(fs, args); err != nil {
+		return err
+	}
+	if *schema {
+		_, err := a.Stdout.Write(manifest.Schema())
+		return err
+	}
+	if fs.NArg() == 0 {
+		return usageErrorf("no manifest file given")
+	}
+	bad := false
+	for _, path := range fs.Args() {
+		m, err := manifest.LoadFile(path)
+		var pe *manifest.ProblemsError
+		switch {
+		case errors.As(err, &pe):
+			bad = true
+			for _, p := range pe.Problems {
+				fmt.Fprintln(a.Stdout, p.String())
+			}
+		case err != nil:
+			bad = true
+			fmt.Fprintf(a.Stdout, "%s: %v\n", path, err)
+		default:
+			for _, s := range m.Sites {
+				fmt.Fprintf(a.Stdout, "%s: site %s: ok, fingerprint %s\n", path, s.ID, s.Fingerprint())
+			}
+		}
+	}
+	if bad {
+		return errReported
+	}
+	return nil
+}
+
+func (a *App) receipt(ctx context.Context, args []string) error {
+	if len(args) == 0 || args[0] != "verify" {
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+			return a.receiptVerify(ctx, args)
+		}
+		return usageErrorf("the only receipt command is: custos receipt verify")
+	}
+	return a.receiptVerify(ctx, args[1:])
+}
+
+func (a *App) receiptVerify(ctx context.Context, args []string) error {
+	fs := a.flagSet("receipt verify", "FILE|-", `Verify a consent receipt (a compact JWS, or the JSON answer of
+POST /api/v1/consents holding one in "receipt") offline. The public key
+comes from --key (a JWKS file, a PEM public key, or the server's private
+key file), from --jwks (a server's /.well-known/jwks.json URL), or by
+default from <data>/signing-key.pem. Exit status 1 if it does not verify.`)
+	keyFile := fs.String("key", "", "JWKS JSON file, PEM public key or PEM private key file")
+	jwksURL := fs.String("jwks", "", "URL of a JWKS document, e.g. https://custos.example/.well-known/jwks.json")
+	data := fs.String("data", "./custos-data", "data directory whose signing-key.pem to use when neither --key nor --jwks is given")
+	if err := a.parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usageErrorf("give exactly one receipt file, or - for standard input")
+	}
+	if *keyFile != "" && *jwksURL != "" {
+		return usageErrorf("give either --key or --jwks, not both")
+	}
+	var (
+		keys consent.JWKS
+		err  error
+	)
+	switch {
+	case *jwksURL != "":
+		keys, err = fetchJWKS(ctx, *jwksURL)
+	case *keyFile != "":
+		keys, err = consent.ReadPublicKeyFile(*keyFile)
+	default:
+		keys, err = consent.ReadPublicKeyFile(filepath.Join(*data, "signing-key.pem"))
+	}
+	if err != nil {
+		return fmt.Errorf("reading the public key: %w", err)
+	}
+	var in io.Reader = a.Stdin
+	if name := fs.Arg(0); name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		in = f
+	}
+	raw, err := io.ReadAll(io.LimitReader(in, 1<<20))
+	if err != nil {
+		return err
+	}
+	jws := strings.TrimSpace(string(raw))
+	if strings.HasPrefix(jws, "{") {
+		var resp struct {
+			Receipt string `json:"receipt"`
+		}
+		if err := json.Unmarshal(raw, &resp); err != nil || resp.Receipt == "" {
+			return fmt.Errorf("the JSON input has no \"receipt\" field with a JWS")
+		}
+		jws = resp.Receipt
+	}
+	r, err := consent.VerifyReceipt(jws, keys)
+	if err != nil {
+		fmt.Fprintf(a.Stdout, "INVALID: %v\n", err)
+		return errReported
+	}
+	fmt.Fprintf(a.Stdout, "valid receipt %s: site %s, method %s, issued %s, expires %s\n",
+		r.ID, r.Site, r.Method,
+		time.Unix(r.IssuedAt, 0).UTC().Format(time.RFC3339), time.Unix(r.ExpiresAt, 0).UTC().Format(time.RFC3339))
+	return nil
+}
+
+func fetchJWKS(ctx context.Context, url string) (consent.JWKS, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return consent.JWKS{}, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return consent.JWKS{}, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return consent.JWKS{}, fmt.Errorf("GET %s: %s", url, resp.Status)
+	}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return consent.JWKS{}, err
+	}
+	return consent.ParseJWKS(b)
+}
+
+func (a *App) audit(ctx context.Context, args []string) error {
+	if len(args) == 0 || args[0] != "verify" {
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+			return a.auditVerify(ctx, args)
+		}
+		return usageErrorf("the only audit command is: custos audit verify")
+	}
+	return a.auditVerify(ctx, args[1:])
+}
+
+func (a *App) auditVerify(ctx context.Context, args []string) error {
+	var sf storeFlags
+	fs := a.flagSet("audit verify", "", `Walk the whole audit trail and check its hash chain. Exit status 1,
+naming the first bad entry, if any entry was changed, removed or
+reordered.`)
+	sf.register(fs)
+	if err := a.parse(fs, args); err != nil {
+		return err
+	}
+	log, _ := newLogger(a.Stderr, "warn")
+	db, err := sf.open(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	n, err := audit.Verify(ctx, db)
+	if audit.IsBreak(err) {
+		fmt.Fprintf(a.Stdout, "BROKEN after %d good entries: %v\n", n, err)
+		return errReported
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.Stdout, "audit trail intact: %d entries\n", n)
+	return nil
+}

@@ -1,0 +1,44 @@
+package store
+
+import "database/sql"
+
+// RawSQL returns a handle that can write anything, for tests that tamper
+// with the tables behind the store's back.
+func (db *DB) RawSQL() *sql.DB { return db.write }
+
+// ReadSQL returns the handle reads use.
+func (db *DB) ReadSQL() *sql.DB { return db.read }
+
+// SetMaxRows sets the largest multi-row INSERT; 1 means one prepared
+// single-row statement per row. Call it before the first write.
+func (db *DB) SetMaxRows(n int) { db.maxRows = n }
+
+// HoldWriter blocks the writer until release is called, so that a test can
+// queue writes that will then form one batch.
+func (db *DB) HoldWriter() (release func()) {
+	rel := make(chan struct{})
+	o := &op{kind: opBarrier, held: make(chan struct{}), release: rel, done: make(chan struct{})}
+	db.mu.Lock()
+	db.queue = append(db.queue, o)
+	db.mu.Unlock()
+	db.signal()
+	<-o.held
+	return func() { close(rel); <-o.done }
+}
+
+// Queued returns the number of writes waiting for the writer.
+func (db *DB) Queued() int {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	return len(db.queue)
+}
+
+// Closing reports whether Close has been called.
+func (db *DB) Closing() bool {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	return db.closed
+}
+
+// SetPrepare turns the writer's prepared statements on SQLite on or off.
+func (db *DB) SetPrepare(on bool) { db.dialect.prepare = on }

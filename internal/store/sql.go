@@ -1,0 +1,54 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// scanner is a *sql.Row or *sql.Rows.
+type scanner interface {
+	Scan(dest ...any) error
+}
+
+// utcMicro returns t as the database gives it back: in UTC, to the
+// microsecond, without a monotonic reading. Values are normalised before
+// they are written so that what a write returns equals what a read returns
+// (the audit chain hashes times, so they must round-trip exactly).
+func utcMicro(t time.Time) time.Time {
+	return t.UTC().Truncate(time.Microsecond)
+}
+
+// timeDest scans a time column of either engine: SQLite stores integer unix
+// microseconds, PostgreSQL a timestamptz that pgx returns in local time.
+type timeDest struct{ t *time.Time }
+
+func (d timeDest) Scan(v any) error {
+	switch x := v.(type) {
+	case int64:
+		*d.t = time.UnixMicro(x).UTC()
+	case time.Time:
+		*d.t = x.UTC()
+	default:
+		return fmt.Errorf("store: cannot scan %T into a time", v)
+	}
+	return nil
+}
+
+// isUniqueViolation reports whether err is a primary key or unique
+// constraint failure on either engine.
+func isUniqueViolation(err error) bool {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY || se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "23505"
+	}
+	return false
+}

@@ -1,0 +1,217 @@
+package web
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"regexp"
+	"strings"
+
+	"github.com/custos-privacy/custos/internal/custos"
+	"github.com/custos-privacy/custos/internal/manifest"
+)
+
+// bannerConfig is what a banner needs to show itself: the mode for the
+// visitor's jurisdiction, and the categories and vendors in one locale.
+type bannerConfig struct {
+	Site                string                 `json:"site"`
+	Name                string                 `json:"name"`
+	Locale              string                 `json:"locale"`
+	Locales             []string               `json:"locales"`
+	Region              string                 `json:"region,omitempty"`
+	Jurisdiction        string                 `json:"jurisdiction"`
+	Mode                string                 `json:"mode"`
+	ConsentLifetimeDays int                    `json:"consent_lifetime_days"`
+	Fingerprint         string                 `json:"fingerprint"`
+	Cookie              manifest.ConsentCookie `json:"cookie"`
+	Notice              *bannerNotice          `json:"notice,omitempty"`
+	Categories          []bannerCategory       `json:"categories"`
+}
+
+type bannerNotice struct {
+	Version string `json:"version"`
+	URL     string `json:"url"`
+}
+
+type bannerCategory struct {
+	ID          string         `json:"id"`
+	Required    bool           `json:"required"`
+	SaleSharing bool           `json:"sale_sharing"`
+	Name        string         `json:"name"`
+	Description string         `json:"description"`
+	ConsentMode []string       `json:"consent_mode,omitempty"`
+	Vendors     []bannerVendor `json:"vendors"`
+}
+
+type bannerVendor struct {
+	ID            string         `json:"id"`
+	Name          string         `json:"name"`
+	PrivacyPolicy string         `json:"privacy_policy"`
+	Cookies       []bannerCookie `json:"cookies"`
+}
+
+type bannerCookie struct {
+	Name     string `json:"name"`
+	Pattern  bool   `json:"pattern,omitempty"`
+	Domain   string `json:"domain,omitempty"`
+	Path     string `json:"path,omitempty"`
+	Duration string `json:"duration"`
+	Party    string `json:"party"`
+	Purpose  string `json:"purpose"`
+}
+
+// bannerKey identifies one rendering of a banner configuration. Region is
+// part of it (it is echoed back), so the cache stays bounded by the number
+// of well-formed region codes times the locales.
+type bannerKey struct {
+	site, locale, region string
+}
+
+type bannerDoc struct {
+	body []byte
+	etag string
+}
+
+// maxBannerCache bounds the cache; past it, documents are built per request.
+const maxBannerCache = 4096
+
+var regionRE = regexp.MustCompile(`^[A-Za-z]{2}(-[A-Za-z0-9]{1,3})?$`)
+
+func (s *Server) getBanner(w http.ResponseWriter, r *http.Request) error {
+	m := s.manifest()
+	site := m.Site(r.PathValue("site"))
+	if site == nil {
+		return custos.Errorf(custos.ENOTFOUND, "no site with this id in the manifest")
+	}
+	q := r.URL.Query()
+	region := q.Get("region")
+	if region == "" && s.cfg.GeoHeader != "" {
+		region = r.Header.Get(s.cfg.GeoHeader)
+		if !regionRE.MatchString(region) {
+			region = "" // CDNs send XX or T1 for unknown or Tor; treat as unknown
+		}
+	} else if region != "" && !regionRE.MatchString(region) {
+		return custos.Invalid(custos.FieldError{Field: "region", Message: "must be an ISO 3166-1 alpha-2 or ISO 3166-2 code such as DE or US-CA"})
+	}
+	region = strings.ToUpper(region)
+	locale := site.BestLocale(q.Get("locale"), r.Header.Get("Accept-Language"))
+
+	doc, err := s.bannerDoc(m, site, locale, region)
+	if err != nil {
+		return err
+	}
+	h := w.Header()
+	vary := "Accept-Language"
+	if s.cfg.GeoHeader != "" {
+		vary += ", " + s.cfg.GeoHeader
+	}
+	h.Add("Vary", vary)
+	h.Set("ETag", doc.etag)
+	// Short freshness, then revalidation: a new manifest must reach
+	// visitors within minutes, and a 304 costs next to nothing.
+	h.Set("Cache-Control", "public, max-age=60, stale-while-revalidate=300")
+	if etagMatch(r.Header.Get("If-None-Match"), doc.etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return nil
+	}
+	h.Set("Content-Type", "application/json")
+	w.Write(doc.body)
+	return nil
+}
+
+func etagMatch(header, etag string) bool {
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimSpace(t)
+		if t == "*" || strings.TrimPrefix(t, "W/") == etag {
+			return true
+		}
+	}
+	return false
+}
+
+// bannerDoc returns the encoded configuration, from the cache when the
+// manifest has not changed since it was built.
+func (s *Server) bannerDoc(m *manifest.Manifest, site *manifest.Site, locale, region string) (*bannerDoc, error) {
+	key := bannerKey{site.ID, locale, region}
+	s.bannerMu.Lock()
+	if s.bannerOf != m {
+		clear(s.bannerCache)
+		s.bannerOf = m
+	}
+	doc := s.bannerCache[key]
+	s.bannerMu.Unlock()
+	if doc != nil {
+		return doc, nil
+	}
+	body, err := json.Marshal(buildBanner(site, locale, region))
+	if err != nil {
+		return nil, err
+	}
+	body = append(body, '\n')
+	sum := sha256.Sum256(body)
+	doc = &bannerDoc{body: body, etag: `"` + base64.RawURLEncoding.EncodeToString(sum[:16]) + `"`}
+	s.bannerMu.Lock()
+	if s.bannerOf == m && len(s.bannerCache) < maxBannerCache {
+		s.bannerCache[key] = doc
+	}
+	s.bannerMu.Unlock()
+	return doc, nil
+}
+
+func buildBanner(site *manifest.Site, locale, region string) *bannerConfig {
+	j := site.Jurisdiction(region)
+	cfg := &bannerConfig{
+		Site:                site.ID,
+		Name:                site.Name,
+		Locale:              locale,
+		Locales:             site.Locales,
+		Region:              region,
+		Jurisdiction:        j.ID,
+		Mode:                j.Mode,
+		ConsentLifetimeDays: int(j.Lifetime().Approx().Hours() / 24),
+		Fingerprint:         site.Fingerprint(),
+		Cookie:              site.Cookie,
+		Categories:          make([]bannerCategory, 0, len(site.Categories)),
+	}
+	if n := site.Notice(locale, region); n != nil {
+		cfg.Notice = &bannerNotice{Version: n.Version, URL: n.URL}
+	}
+	for _, c := range site.Categories {
+		t := site.TextIn(c.Text, locale)
+		bc := bannerCategory{
+			ID: c.ID, Required: c.Required, SaleSharing: c.SaleSharing,
+			Name: t.Name, Description: t.Description, ConsentMode: c.ConsentMode,
+			Vendors: []bannerVendor{},
+		}
+		for _, v := range site.VendorsIn(c.ID) {
+			bv := bannerVendor{ID: v.ID, Name: v.Name, PrivacyPolicy: v.PrivacyPolicy, Cookies: []bannerCookie{}}
+			for _, k := range v.Cookies {
+				bv.Cookies = append(bv.Cookies, bannerCookie{
+					Name: k.Name, Pattern: k.Pattern, Domain: k.Domain, Path: k.Path,
+					Duration: k.Duration.String(), Party: k.Party, Purpose: textOf(site, k.Purpose, locale),
+				})
+			}
+			bc.Vendors = append(bc.Vendors, bv)
+		}
+		cfg.Categories = append(cfg.Categories, bc)
+	}
+	return cfg
+}
+
+// textOf picks a plain string for locale from a per-locale map, falling
+// back as Site.TextIn does.
+func textOf(site *manifest.Site, m map[string]string, locale string) string {
+	if t, ok := m[locale]; ok {
+		return t
+	}
+	for _, l := range site.Locales {
+		if t, ok := m[l]; ok {
+			return t
+		}
+	}
+	for _, t := range m {
+		return t
+	}
+	return ""
+}

@@ -1,0 +1,121 @@
+package web_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+)
+
+func TestBannerConfig(t *testing.T) {
+	e := newEnv(t, nil)
+	s, hdr, b := e.do("GET", "/api/v1/sites/demo/banner?region=DE", nil, "Accept-Language", "de-CH, fr;q=0.5")
+	if s != 200 {
+		t.Fatalf("%d %s", s, b)
+	}
+	cfg := decode[struct {
+		Locale, Jurisdiction, Mode, Fingerprint string
+		ConsentLifetimeDays                     int `json:"consent_lifetime_days"`
+		Categories                              []struct {
+			ID       string
+			Required bool
+			Name     string
+			Vendors  []struct {
+				Name    string
+				Cookies []struct{ Name, Duration, Party, Purpose string }
+			}
+		}
+	}](t, b)
+	if cfg.Locale != "de" || cfg.Jurisdiction != "eu" || cfg.Mode != "opt_in" || cfg.ConsentLifetimeDays != 182 {
+		t.Errorf("locale %q jurisdiction %q mode %q lifetime %d", cfg.Locale, cfg.Jurisdiction, cfg.Mode, cfg.ConsentLifetimeDays)
+	}
+	if cfg.Fingerprint != e.site.Fingerprint() {
+		t.Errorf("fingerprint %q", cfg.Fingerprint)
+	}
+	if len(cfg.Categories) != len(e.site.Categories) || !cfg.Categories[0].Required {
+		t.Fatalf("categories %+v", cfg.Categories)
+	}
+	var cookies int
+	for _, c := range cfg.Categories {
+		for _, v := range c.Vendors {
+			for _, k := range v.Cookies {
+				cookies++
+				if k.Purpose == "" || k.Duration == "" {
+					t.Errorf("cookie %s of %s lacks purpose or duration", k.Name, v.Name)
+				}
+			}
+		}
+	}
+	if cookies == 0 {
+		t.Error("no cookies declared in the banner configuration")
+	}
+	etag := hdr.Get("ETag")
+	if etag == "" || !strings.Contains(hdr.Get("Cache-Control"), "max-age") {
+		t.Fatalf("not cacheable: %v", hdr)
+	}
+	if s, _, b := e.do("GET", "/api/v1/sites/demo/banner?region=DE", nil, "Accept-Language", "de-CH, fr;q=0.5", "If-None-Match", etag); s != 304 || len(b) != 0 {
+		t.Errorf("conditional request: %d, %d bytes", s, len(b))
+	}
+	// Another locale or region is another document.
+	_, hdr2, b2 := e.do("GET", "/api/v1/sites/demo/banner?region=US-CA&locale=fr", nil)
+	if hdr2.Get("ETag") == etag {
+		t.Error("same ETag for another locale and region")
+	}
+	us := decode[struct{ Locale, Mode string }](t, b2)
+	if us.Locale != "fr" || us.Mode != "opt_out" {
+		t.Errorf("US-CA in French: %+v", us)
+	}
+	if s, _, _ := e.do("GET", "/api/v1/sites/nope/banner", nil); s != 404 {
+		t.Errorf("unknown site: %d", s)
+	}
+	if s, _, b := e.do("GET", "/api/v1/sites/demo/banner?region=<script>", nil); s != 422 || !strings.Contains(string(b), `"region"`) {
+		t.Errorf("bad region: %d %s", s, b)
+	}
+}
+
+func TestBannerRegionFromGeoHeader(t *testing.T) {
+	e := newEnv(t, nil, func(o *options) { o.geoHeader = "CF-IPCountry" })
+	_, hdr, b := e.do("GET", "/api/v1/sites/demo/banner", nil, "CF-IPCountry", "US-CA")
+	if m := decode[struct{ Mode string }](t, b); m.Mode != "opt_out" {
+		t.Errorf("mode %q from geo header", m.Mode)
+	}
+	if vary := strings.Join(hdr.Values("Vary"), ", "); !strings.Contains(vary, "CF-IPCountry") || !strings.Contains(vary, "Accept-Language") {
+		t.Errorf("Vary %q", vary)
+	}
+	_, _, b = e.do("GET", "/api/v1/sites/demo/banner", nil, "CF-IPCountry", "XX")
+	if m := decode[struct{ Jurisdiction string }](t, b); m.Jurisdiction == "" {
+		t.Error("unknown region gave no jurisdiction")
+	}
+}
+
+func TestOperationalEndpoints(t *testing.T) {
+	e := newEnv(t, nil)
+	for _, path := range []string{"/healthz", "/readyz", "/api/v1/openapi.json", "/schema/manifest.json", "/.well-known/jwks.json"} {
+		if s, _, b := e.do("GET", path, nil); s != 200 {
+			t.Errorf("%s: %d %s", path, s, truncate(b))
+		}
+	}
+	e.do("POST", "/api/v1/consents", e.validInput(subject))
+	s, _, b := e.do("GET", "/metrics", nil)
+	if s != 200 || !strings.Contains(string(b), `custos_consents_recorded_total{method="reject_all",site="demo"} 1`) ||
+		!strings.Contains(string(b), `route="POST /api/v1/consents"`) {
+		t.Errorf("metrics: %d\n%s", s, truncate(b))
+	}
+	if s, hdr, _ := e.do("GET", "/api/v1/nothing", nil); s != 404 || hdr.Get("Content-Type") != "application/problem+json" {
+		t.Errorf("unknown endpoint: %d %q", s, hdr.Get("Content-Type"))
+	}
+	_, hdr, _ := e.do("GET", "/healthz", nil)
+	for k, want := range map[string]string{
+		"X-Content-Type-Options": "nosniff",
+		"Referrer-Policy":        "no-referrer",
+	} {
+		if hdr.Get(k) != want {
+			t.Errorf("%s: %q", k, hdr.Get(k))
+		}
+	}
+	if !strings.Contains(hdr.Get("Content-Security-Policy"), "frame-ancestors 'none'") || hdr.Get("X-Request-Id") == "" {
+		t.Errorf("headers %v", hdr)
+	}
+	if s, _, _ := e.do("DELETE", "/api/v1/consents", nil); s != http.StatusMethodNotAllowed && s != 404 {
+		t.Errorf("DELETE: %d", s)
+	}
+}

@@ -1,0 +1,101 @@
+package web
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/http"
+
+	"github.com/custos-privacy/custos/internal/custos"
+)
+
+// Problem is an RFC 9457 problem details document, with the invalid fields
+// listed in the "errors" extension member.
+type Problem struct {
+	Type      string              `json:"type"`
+	Title     string              `json:"title"`
+	Status    int                 `json:"status"`
+	Detail    string              `json:"detail,omitempty"`
+	Instance  string              `json:"instance,omitempty"`
+	RequestID string              `json:"request_id,omitempty"`
+	Errors    []custos.FieldError `json:"errors,omitempty"`
+}
+
+// problemTypeBase prefixes the code of an error to form the problem type
+// URI. The URIs are identifiers, documented in docs/api.md; they need not
+// resolve.
+const problemTypeBase = "https://custos.dev/problems/"
+
+var statusOf = map[string]int{
+	custos.EINVALID:      http.StatusUnprocessableEntity,
+	custos.ENOTFOUND:     http.StatusNotFound,
+	custos.ECONFLICT:     http.StatusConflict,
+	custos.EUNAUTHORIZED: http.StatusUnauthorized,
+	custos.EFORBIDDEN:    http.StatusForbidden,
+	custos.ETOOLARGE:     http.StatusRequestEntityTooLarge,
+	custos.EMEDIATYPE:    http.StatusUnsupportedMediaType,
+	custos.EUNAVAILABLE:  http.StatusServiceUnavailable,
+	custos.EINTERNAL:     http.StatusInternalServerError,
+}
+
+var titleOf = map[string]string{
+	custos.EINVALID:      "Invalid request",
+	custos.ENOTFOUND:     "Not found",
+	custos.ECONFLICT:     "Conflict",
+	custos.EUNAUTHORIZED: "Authentication required",
+	custos.EFORBIDDEN:    "Forbidden",
+	custos.ETOOLARGE:     "Request body too large",
+	custos.EMEDIATYPE:    "Unsupported media type",
+	custos.EUNAVAILABLE:  "Service unavailable",
+	custos.EINTERNAL:     "Internal server error",
+}
+
+// badRequest is EINVALID for input that could not even be parsed; it maps
+// to 400 rather than 422.
+const badRequest = "bad_request"
+
+func init() {
+	statusOf[badRequest] = http.StatusBadRequest
+	titleOf[badRequest] = "Malformed request"
+}
+
+// Error writes err as a problem+json response. Internal errors are logged
+// with the request id and answered with a generic text: their cause may hold
+// details the caller must not see.
+func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
+	code := custos.ErrorCode(err)
+	status, ok := statusOf[code]
+	if !ok {
+		code, status = custos.EINTERNAL, http.StatusInternalServerError
+	}
+	rid := requestID(r.Context())
+	if status >= 500 {
+		s.log.ErrorContext(r.Context(), "request failed", "request_id", rid, "route", r.Pattern, "err", err)
+	}
+	p := Problem{
+		Type:      problemTypeBase + code,
+		Title:     titleOf[code],
+		Status:    status,
+		Detail:    custos.ErrorMessage(err),
+		Instance:  r.URL.Path,
+		RequestID: rid,
+		Errors:    custos.ErrorFields(err),
+	}
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="custos"`)
+	}
+	writeJSON(w, status, "application/problem+json", p)
+}
+
+// writeJSON writes v with the given status and content type.
+func writeJSON(w http.ResponseWriter, status int, contentType string, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		// Only our own types reach here; a failure is a programming error.
+		slog.Error("encoding response", "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", contentType)
+	w.WriteHeader(status)
+	w.Write(append(b, '\n'))
+}
