@@ -31,17 +31,23 @@ type Duration struct {
 // smallest; a duration names each at most once, in this order, so that every
 // period has one way to be written.
 var durationUnits = []struct {
-	name string
-	add  func(d *Duration, n int)
+	name    string
+	seconds int64 // as Approx counts them
+	add     func(d *Duration, n int)
 }{
-	{"y", func(d *Duration, n int) { d.Years += n }},
-	{"mo", func(d *Duration, n int) { d.Months += n }},
-	{"w", func(d *Duration, n int) { d.Days += 7 * n }},
-	{"d", func(d *Duration, n int) { d.Days += n }},
-	{"h", func(d *Duration, n int) { d.Clock += time.Duration(n) * time.Hour }},
-	{"m", func(d *Duration, n int) { d.Clock += time.Duration(n) * time.Minute }},
-	{"s", func(d *Duration, n int) { d.Clock += time.Duration(n) * time.Second }},
+	{"y", 365 * day, func(d *Duration, n int) { d.Years += n }},
+	{"mo", 30 * day, func(d *Duration, n int) { d.Months += n }},
+	{"w", 7 * day, func(d *Duration, n int) { d.Days += 7 * n }},
+	{"d", day, func(d *Duration, n int) { d.Days += n }},
+	{"h", 3600, func(d *Duration, n int) { d.Clock += time.Duration(n) * time.Hour }},
+	{"m", 60, func(d *Duration, n int) { d.Clock += time.Duration(n) * time.Minute }},
+	{"s", 1, func(d *Duration, n int) { d.Clock += time.Duration(n) * time.Second }},
 }
+
+const day = 24 * 60 * 60 // seconds
+
+// maxSeconds is the longest period Approx can return.
+const maxSeconds = int64(1<<63-1) / int64(time.Second)
 
 const durationHelp = `write "session" or a number and a unit, such as 30m, 24h, 182d, 13mo or 2y`
 
@@ -56,7 +62,9 @@ func ParseDuration(s string) (Duration, error) {
 	if s == "" {
 		return fail(durationHelp)
 	}
-	var d Duration
+	type term struct{ unit, n int }
+	var terms []term
+	var seconds int64
 	next := 0 // index in durationUnits of the smallest unit still allowed
 	for rest := s; rest != ""; {
 		i := 0
@@ -68,9 +76,9 @@ func ParseDuration(s string) (Duration, error) {
 		}
 		digits := rest[:i]
 		rest = rest[i:]
-		// A million of any unit is already far beyond what time.Duration
-		// holds, so capping here keeps the arithmetic below from overflowing.
-		if len(digits) > 7 {
+		// A billion seconds is 31 years; the cap keeps the sum of seconds
+		// below from overflowing before it is checked.
+		if len(digits) > 9 {
 			return fail("too long")
 		}
 		if digits[0] == '0' {
@@ -100,10 +108,15 @@ func ParseDuration(s string) (Duration, error) {
 			return fail("write each unit once, from the largest to the smallest, as in 1y6mo")
 		}
 		next = u + 1
-		durationUnits[u].add(&d, n)
+		terms = append(terms, term{u, n})
+		seconds += int64(n) * durationUnits[u].seconds
 	}
-	if d.approxSeconds() > int64(time.Duration(1<<63-1)/time.Second) {
+	if seconds > maxSeconds {
 		return fail("too long")
+	}
+	var d Duration
+	for _, t := range terms {
+		durationUnits[t.unit].add(&d, t.n)
 	}
 	if d.canonical() != s {
 		d.text = s
@@ -176,14 +189,9 @@ func (d Duration) Approx() time.Duration {
 	if d.Session {
 		return 0
 	}
-	const day = 24 * time.Hour
-	return time.Duration(d.Years)*365*day + time.Duration(d.Months)*30*day +
-		time.Duration(d.Days)*day + d.Clock
-}
-
-func (d Duration) approxSeconds() int64 {
-	const day = 24 * 60 * 60
-	return int64(d.Years)*365*day + int64(d.Months)*30*day + int64(d.Days)*day + int64(d.Clock/time.Second)
+	const oneDay = 24 * time.Hour
+	return time.Duration(d.Years)*365*oneDay + time.Duration(d.Months)*30*oneDay +
+		time.Duration(d.Days)*oneDay + d.Clock
 }
 
 // UnmarshalYAML reads a duration from a scalar node. An empty value leaves

@@ -28,6 +28,8 @@ func TestParseDuration(t *testing.T) {
 		{"1h30m", Duration{Clock: 90 * time.Minute}, 90 * time.Minute},
 		{"90m", Duration{Clock: 90 * time.Minute, text: "90m"}, 90 * time.Minute},
 		{"1w2d", Duration{Days: 9, text: "1w2d"}, 9 * 24 * time.Hour},
+		{"999999999s", Duration{Clock: 999999999 * time.Second, text: "999999999s"}, 999999999 * time.Second},
+		{"292y", Duration{Years: 292}, 292 * 365 * 24 * time.Hour},
 	}
 	for _, tt := range tests {
 		got, err := ParseDuration(tt.in)
@@ -64,6 +66,8 @@ func TestParseDurationErrors(t *testing.T) {
 		{"1d1d", `invalid duration "1d1d": write each unit once, from the largest to the smallest, as in 1y6mo`},
 		{"300y", `invalid duration "300y": too long`},
 		{"99999999d", `invalid duration "99999999d": too long`},
+		{"1000000000s", `invalid duration "1000000000s": too long`},
+		{"999999999y999999999mo", `invalid duration "999999999y999999999mo": too long`},
 		{" 2y", `invalid duration " 2y": write "session" or a number and a unit, such as 30m, 24h, 182d, 13mo or 2y`},
 	}
 	for _, tt := range tests {

@@ -122,8 +122,7 @@ func (l *loader) document(data []byte) *yaml.Node {
 		if len(n.Content) > 0 {
 			n = n.Content[0]
 		}
-		l.problems = append(l.problems, Problem{File: l.file, Line: n.Line, Col: n.Column,
-			Message: `a manifest is a single YAML document; remove the second "---" and what follows it`})
+		l.at(n, `a manifest is a single YAML document; remove the second "---" and what follows it`)
 	case !errors.Is(err, io.EOF):
 		l.syntaxError(err)
 	}
@@ -132,7 +131,7 @@ func (l *loader) document(data []byte) *yaml.Node {
 		root = root.Content[0]
 	}
 	if isNull(root) {
-		l.problems = append(l.problems, Problem{File: l.file, Line: root.Line, Col: root.Column, Message: "the manifest is empty"})
+		l.at(root, "the manifest is empty")
 		return nil
 	}
 	return root
@@ -149,6 +148,11 @@ func (l *loader) syntaxError(err error) {
 	l.problems = append(l.problems, p)
 }
 
+// at records a problem at a node.
+func (l *loader) at(n *yaml.Node, format string, args ...any) {
+	l.problems = append(l.problems, Problem{File: l.file, Line: n.Line, Col: n.Column, Message: fmt.Sprintf(format, args...)})
+}
+
 // errorf records a problem with the value at path, positioned at that value
 // or, when the file does not have it, at the nearest enclosing value. Nothing
 // is recorded under a path that already failed to decode, so that one
@@ -162,12 +166,7 @@ func (l *loader) errorf(path, format string, args ...any) {
 			break
 		}
 	}
-	n := l.node(path)
-	msg := fmt.Sprintf(format, args...)
-	if path != "" {
-		msg = path + ": " + msg
-	}
-	l.problems = append(l.problems, Problem{File: l.file, Line: n.Line, Col: n.Column, Message: msg})
+	l.at(l.node(path), "%s%s", prefix(path), fmt.Sprintf(format, args...))
 }
 
 // node returns the value node at path or at its nearest ancestor in the file.
@@ -233,8 +232,7 @@ func (l *loader) decode(path string, n *yaml.Node, v reflect.Value) {
 	}
 	l.values++
 	if l.values == l.maxValues {
-		l.problems = append(l.problems, Problem{File: l.file, Line: n.Line, Col: n.Column,
-			Message: fmt.Sprintf("aliases (*name) expand the manifest to more than %d values; reuse fewer, or nest them less", l.maxValues)})
+		l.at(n, "aliases (*name) expand the manifest to more than %d values; reuse fewer, or nest them less", l.maxValues)
 	}
 	if l.values >= l.maxValues {
 		return
@@ -264,8 +262,7 @@ func (l *loader) decode(path string, n *yaml.Node, v reflect.Value) {
 		for _, kv := range l.pairs(path, n) {
 			i, ok := fields[kv.key]
 			if !ok {
-				l.problems = append(l.problems, Problem{File: l.file, Line: kv.keyNode.Line, Col: kv.keyNode.Column,
-					Message: prefix(path) + fmt.Sprintf("unknown key %q%s", kv.key, suggest(kv.key, slices.Sorted(maps.Keys(fields))))})
+				l.at(kv.keyNode, "%sunknown key %q%s", prefix(path), kv.key, suggest(kv.key, slices.Sorted(maps.Keys(fields))))
 				continue
 			}
 			l.decode(field(path, kv.key), kv.value, v.Field(i))
@@ -314,7 +311,7 @@ func (l *loader) decode(path string, n *yaml.Node, v reflect.Value) {
 	case reflect.Int:
 		// Atoi also takes a quoted number: version: "1" means version 1.
 		i, err := strconv.Atoi(n.Value)
-		if n.Kind != yaml.ScalarNode || err != nil {
+		if err != nil || n.Kind != yaml.ScalarNode {
 			wrong("a whole number")
 			return
 		}
@@ -344,13 +341,11 @@ func (l *loader) pairs(path string, n *yaml.Node) []pair {
 			continue
 		}
 		if k.Kind != yaml.ScalarNode {
-			l.problems = append(l.problems, Problem{File: l.file, Line: k.Line, Col: k.Column,
-				Message: prefix(path) + "keys must be plain text, got " + describe(k)})
+			l.at(k, "%skeys must be plain text, got %s", prefix(path), describe(k))
 			continue
 		}
 		if first, ok := seen[k.Value]; ok {
-			l.problems = append(l.problems, Problem{File: l.file, Line: k.Line, Col: k.Column,
-				Message: prefix(path) + fmt.Sprintf("key %q is already given at line %d", k.Value, first.Line)})
+			l.at(k, "%skey %q is already given at line %d", prefix(path), k.Value, first.Line)
 			continue
 		}
 		seen[k.Value] = k
@@ -369,8 +364,7 @@ func (l *loader) pairs(path string, n *yaml.Node) []pair {
 				src = src.Alias
 			}
 			if src.Kind != yaml.MappingNode {
-				l.problems = append(l.problems, Problem{File: l.file, Line: src.Line, Col: src.Column,
-					Message: prefix(path) + "a merge (<<) takes key: value pairs or a list of them, got " + describe(src)})
+				l.at(src, "%sa merge (<<) takes key: value pairs or a list of them, got %s", prefix(path), describe(src))
 				continue
 			}
 			for _, kv := range l.pairs(path, src) {
@@ -426,11 +420,10 @@ func describe(n *yaml.Node) string {
 		if isNull(n) {
 			return "nothing"
 		}
-		v := n.Value
-		if len(v) > 40 {
-			v = v[:37] + "..."
+		if r := []rune(n.Value); len(r) > 40 {
+			return strconv.Quote(string(r[:37]) + "...")
 		}
-		return strconv.Quote(v)
+		return strconv.Quote(n.Value)
 	}
 	return "nothing"
 }

@@ -174,3 +174,36 @@ func TestLoadFile(t *testing.T) {
 		t.Errorf("LoadFile(big) = %v, want the size problem", err)
 	}
 }
+
+func TestParseOddShapes(t *testing.T) {
+	tests := []struct {
+		name  string
+		edits []edit
+		want  []string // messages at the marker
+	}{
+		{"null list element", []edit{{"    purposes:\n", "      -‸\n    purposes:\n"}}, []string{
+			"sites[0].vendors[1].id: missing; give the vendor a short id in lowercase",
+			"sites[0].vendors[1].name: missing; give the vendor's name as visitors know it",
+			"sites[0].vendors[1].category: missing; name the consent category that governs this vendor",
+			"sites[0].vendors[1].privacy_policy: missing; give an absolute https URL",
+		}},
+		{"key that is not text", []edit{{"    name: Example\n", "    name: Example\n    ‸[a, b]: c\n"}}, []string{
+			"sites[0]: keys must be plain text, got a list",
+		}},
+		{"merge of a list of texts", []edit{{"      - id: rest\n", "      - <<: [‸a]\n        id: rest\n"}}, []string{
+			`sites[0].jurisdictions[2]: a merge (<<) takes key: value pairs or a list of them, got "a"`,
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			line, col, src := position(t, apply(t, base, tt.edits...))
+			var want []string
+			for _, m := range tt.want {
+				want = append(want, at(line, col, m))
+			}
+			if diff := cmp.Diff(want, problems(t, "test.yaml", src)); diff != "" {
+				t.Errorf("problems (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

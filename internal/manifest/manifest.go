@@ -3,6 +3,11 @@
 // purposes, data categories and their retention, processors, jurisdictions
 // and notices. It loads the YAML keeping line numbers, validates it, and
 // computes each site's consent fingerprint.
+//
+// Parse and LoadFile report every problem of a manifest at once, each as
+// file:line:col: message; a manifest they return is valid, has its defaults
+// filled in, and is safe for concurrent use as long as nobody modifies it.
+// docs/manifest.md describes the file for the people who write it.
 package manifest
 
 import (

@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 )
@@ -71,26 +72,25 @@ var subdivisionRE = regexp.MustCompile(`^([A-Z]{2})-([A-Z0-9]{1,3})$`)
 // checkRegion returns "" if code is a region a manifest may name (a
 // country, a subdivision, a group or "*"), or why not.
 func checkRegion(code string) string {
-	switch {
-	case code == AnyRegion, code == GroupEU, code == GroupEEA, countries[code]:
+	if code == AnyRegion || code == GroupEU || code == GroupEEA || countries[code] {
 		return ""
-	case strings.ToUpper(code) != code:
-		if checkRegion(strings.ToUpper(code)) == "" {
-			return "region codes are upper case; write " + quote(strings.ToUpper(code))
-		}
-	case commonMistakes[code] != "":
-		return quote(code) + " is not an ISO 3166-1 code; write " + quote(commonMistakes[code])
+	}
+	if up := strings.ToUpper(code); up != code && checkRegion(up) == "" {
+		return fmt.Sprintf("region codes are upper case; write %q", up)
+	}
+	if fix := commonMistakes[code]; fix != "" {
+		return fmt.Sprintf("%q is not an ISO 3166-1 code; write %q", code, fix)
 	}
 	if m := subdivisionRE.FindStringSubmatch(code); m != nil {
 		switch {
 		case !countries[m[1]]:
-			return "unknown country " + quote(m[1]) + " in region " + quote(code)
+			return fmt.Sprintf("unknown country %q in region %q", m[1], code)
 		case m[1] == "US" && !usStates[m[2]]:
-			return quote(code) + " is not a US state or territory"
+			return fmt.Sprintf("%q is not a US state or territory", code)
 		}
 		return ""
 	}
-	return "unknown region " + quote(code) + `; use an ISO 3166 code such as DE or US-CA, a group (EU, EEA), or "*" for the rest of the world`
+	return fmt.Sprintf(`unknown region %q; use an ISO 3166 code such as DE or US-CA, a group (EU, EEA), or "*" for the rest of the world`, code)
 }
 
 // inGroup reports whether a country belongs to a region group.

@@ -189,19 +189,19 @@ func (s *Site) HasLocale(locale string) bool { return slices.Contains(s.Locales,
 // specific to the least: the exact code, its country, a group the country
 // belongs to (EU, EEA), the id of its jurisdiction, and finally "*". At each
 // level the notice in the locale (or the site's locale of the same language)
-// is preferred, then one in the site's first locale; a regional notice in
-// the first locale wins over a global one in the visitor's language, because
-// it states rights the global notice does not. Nil if nothing matches.
+// is preferred, then one in the site's first locale, then in its other
+// locales. A regional notice in another language wins over a global one in
+// the visitor's, because it states rights the global notice does not. Nil if
+// the site has no notice for the region or "*".
 func (s *Site) Notice(locale, region string) *Notice {
 	if len(s.Notices) == 0 {
 		return nil
 	}
-	var locales []string
-	if loc := s.BestLocale(locale, ""); loc != "" {
-		locales = append(locales, loc)
-	}
-	if len(s.Locales) > 0 && (len(locales) == 0 || locales[0] != s.Locales[0]) {
-		locales = append(locales, s.Locales[0])
+	locales := []string{s.BestLocale(locale, "")}
+	for _, loc := range s.Locales {
+		if !slices.Contains(locales, loc) {
+			locales = append(locales, loc)
+		}
 	}
 	for _, r := range s.noticeRegions(region) {
 		for _, loc := range locales {

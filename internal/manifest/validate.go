@@ -20,11 +20,11 @@ const DefaultCookieName = "custos_consent"
 
 // Values of the enumerated fields.
 var (
-	legalBases     = []string{BasisConsent, BasisContract, BasisLegalObligation, BasisVitalInterests, BasisPublicTask, BasisLegitimateInterest}
-	modes          = []string{ModeOptIn, ModeOptOut, ModeNotice}
-	parties        = []string{"first", "third"}
-	roles          = []string{"processor", "controller", "joint_controller", "recipient"}
-	safeguards     = []string{"adequacy", "scc", "bcr", "dpf", "derogation", "none"}
+	legalBases       = []string{BasisConsent, BasisContract, BasisLegalObligation, BasisVitalInterests, BasisPublicTask, BasisLegitimateInterest}
+	modes            = []string{ModeOptIn, ModeOptOut, ModeNotice}
+	parties          = []string{"first", "third"}
+	roles            = []string{"processor", "controller", "joint_controller", "recipient"}
+	safeguards       = []string{"adequacy", "scc", "bcr", "dpf", "derogation", "none"}
 	consentModeTypes = []string{
 		"ad_storage", "ad_user_data", "ad_personalization", "analytics_storage",
 		"functionality_storage", "personalization_storage", "security_storage",
@@ -32,15 +32,12 @@ var (
 )
 
 var (
-	siteIDRE         = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
-	categoryIDRE     = regexp.MustCompile(`^[a-z0-9_]{1,64}$`)
-	idRE             = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
-	dataCategoryRE   = regexp.MustCompile(`^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$`)
-	domainLabelRE    = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$`)
-	countryCodeShape = regexp.MustCompile(`^[A-Z]{2}$`)
+	siteIDRE       = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
+	categoryIDRE   = regexp.MustCompile(`^[a-z0-9_]{1,64}$`)
+	idRE           = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
+	dataCategoryRE = regexp.MustCompile(`^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$`)
+	domainLabelRE  = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$`)
 )
-
-func quote(s string) string { return strconv.Quote(s) }
 
 // list writes values for a message: a, b or c.
 func list(values []string) string {
@@ -528,7 +525,7 @@ func (l *loader) checkProcessors(sc *siteScope, procs []*Processor) {
 		switch {
 		case pr.Country == "":
 			l.errorf(field(p, "country"), "missing; give the ISO 3166-1 code of the country the data goes to, such as DE or US")
-		case !countryCodeShape.MatchString(pr.Country) || !countries[pr.Country]:
+		case !countries[pr.Country]:
 			msg := fmt.Sprintf("%q is not an ISO 3166-1 alpha-2 country code, such as DE or US", pr.Country)
 			if up := strings.ToUpper(pr.Country); up != pr.Country && countries[up] {
 				msg = fmt.Sprintf("country codes are upper case; write %q", up)
