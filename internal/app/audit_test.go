@@ -1,0 +1,71 @@
+package app_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	_ "modernc.org/sqlite"
+
+	"github.com/custos-privacy/custos/internal/custos"
+	"github.com/custos-privacy/custos/internal/store"
+)
+
+// TestAuditVerifyCatchesTampering changes, removes and reorders entries of
+// a real database file behind the program's back and checks that
+// `custos audit verify` exits 1 naming the first bad entry.
+func TestAuditVerifyCatchesTampering(t *testing.T) {
+	cases := []struct {
+		name  string
+		sql   string
+		entry string
+	}{
+		{"changed", `UPDATE audit_log SET object_id = 'other' WHERE seq = 3`, "entry 3"},
+		{"removed", `DELETE FROM audit_log WHERE seq = 4`, "entry 4"},
+		{"removed last", `DELETE FROM audit_log WHERE seq = 6`, "entry 6"},
+		{"reordered", `UPDATE audit_log SET seq = -seq WHERE seq IN (2, 3);
+			UPDATE audit_log SET seq = CASE seq WHEN -2 THEN 3 ELSE 2 END WHERE seq < 0`, "entry 2"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			data := t.TempDir()
+			ctx := context.Background()
+			db, err := store.Open(ctx, store.Config{DataDir: data})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			for i := range 6 {
+				e := &custos.AuditEntry{Time: time.Now(), Actor: "system", Action: custos.AuditManifestLoaded,
+					ObjectType: "manifest", ObjectID: fmt.Sprintf("site-%d", i), DetailsHash: strings.Repeat("ab", 32)}
+				if err := db.AppendAudit(ctx, e); err != nil {
+					t.Fatal(err)
+				}
+			}
+			db.Close()
+			if code, out, _ := run(t, nil, "audit", "verify", "--data", data); code != 0 || !strings.Contains(out, "intact: 6 entries") {
+				t.Fatalf("before tampering: %d %s", code, out)
+			}
+
+			raw, err := sql.Open("sqlite", filepath.Join(data, "custos.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := raw.Exec(tc.sql); err != nil {
+				t.Fatal(err)
+			}
+			raw.Close()
+
+			code, out, errs := run(t, nil, "audit", "verify", "--data", data)
+			if code != 1 || !strings.Contains(out, "BROKEN") || !strings.Contains(out, tc.entry+":") {
+				t.Errorf("exit %d, want 1 naming %s: %s %s", code, tc.entry, out, errs)
+			}
+		})
+	}
+}
