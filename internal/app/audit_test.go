@@ -20,15 +20,18 @@ import (
 // `custos audit verify` exits 1 naming the first bad entry.
 func TestAuditVerifyCatchesTampering(t *testing.T) {
 	cases := []struct {
-		name  string
-		sql   string
-		entry string
+		name   string
+		sql    string
+		entry  string
+		anchor bool // verify against the head printed before tampering
 	}{
-		{"changed", `UPDATE audit_log SET object_id = 'other' WHERE seq = 3`, "entry 3"},
-		{"removed", `DELETE FROM audit_log WHERE seq = 4`, "entry 4"},
-		{"removed last", `DELETE FROM audit_log WHERE seq = 6`, "entry 6"},
+		{"changed", `UPDATE audit_log SET object_id = 'other' WHERE seq = 3`, "entry 3", false},
+		{"removed", `DELETE FROM audit_log WHERE seq = 4`, "entry 4", false},
+		{"removed last", `DELETE FROM audit_log WHERE seq = 6`, "entry 6", false},
 		{"reordered", `UPDATE audit_log SET seq = -seq WHERE seq IN (2, 3);
-			UPDATE audit_log SET seq = CASE seq WHEN -2 THEN 3 ELSE 2 END WHERE seq < 0`, "entry 2"},
+			UPDATE audit_log SET seq = CASE seq WHEN -2 THEN 3 ELSE 2 END WHERE seq < 0`, "entry 2", false},
+		{"cut off and head rewound", `DELETE FROM audit_log WHERE seq = 6;
+			UPDATE audit_head SET seq = 5, hash = (SELECT hash FROM audit_log WHERE seq = 5)`, "entry 6", true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -49,8 +52,14 @@ func TestAuditVerifyCatchesTampering(t *testing.T) {
 				}
 			}
 			db.Close()
-			if code, out, _ := run(t, nil, "audit", "verify", "--data", data); code != 0 || !strings.Contains(out, "intact: 6 entries") {
+			code, out, _ := run(t, nil, "audit", "verify", "--data", data)
+			if code != 0 || !strings.Contains(out, "intact: 6 entries") {
 				t.Fatalf("before tampering: %d %s", code, out)
+			}
+			args := []string{"audit", "verify", "--data", data}
+			if tc.anchor {
+				_, head, _ := strings.Cut(strings.TrimSpace(out), "head ")
+				args = append(args, "--anchor", head)
 			}
 
 			raw, err := sql.Open("sqlite", filepath.Join(data, "custos.db"))
@@ -62,7 +71,7 @@ func TestAuditVerifyCatchesTampering(t *testing.T) {
 			}
 			raw.Close()
 
-			code, out, errs := run(t, nil, "audit", "verify", "--data", data)
+			code, out, errs := run(t, nil, args...)
 			if code != 1 || !strings.Contains(out, "BROKEN") || !strings.Contains(out, tc.entry+":") {
 				t.Errorf("exit %d, want 1 naming %s: %s %s", code, tc.entry, out, errs)
 			}

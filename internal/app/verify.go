@@ -170,8 +170,18 @@ func (a *App) auditVerify(ctx context.Context, args []string) error {
 	var sf storeFlags
 	fs := a.flagSet("audit verify", "", `Walk the whole audit trail and check its hash chain. Exit status 1,
 naming the first bad entry, if any entry was changed, removed or
-reordered.`)
+reordered. On success it prints the chain head as SEQ:HASH: keep it
+somewhere outside the database and pass it back with --anchor later, to
+prove that no newest entries were cut off since.`)
 	sf.register(fs)
+	var anchors []audit.Anchor
+	fs.Func("anchor", "an earlier head SEQ:HASH that must still be in the chain (repeatable)", func(v string) error {
+		a, err := audit.ParseAnchor(v)
+		if err == nil {
+			anchors = append(anchors, a)
+		}
+		return err
+	})
 	if err := a.parse(fs, args); err != nil {
 		return err
 	}
@@ -181,7 +191,7 @@ reordered.`)
 		return err
 	}
 	defer db.Close()
-	n, err := audit.Verify(ctx, db)
+	n, err := audit.Verify(ctx, db, anchors...)
 	if audit.IsBreak(err) {
 		fmt.Fprintf(a.Stdout, "BROKEN after %d good entries: %v\n", n, err)
 		return errReported
@@ -189,6 +199,10 @@ reordered.`)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(a.Stdout, "audit trail intact: %d entries\n", n)
+	seq, hash, err := db.AuditHead(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.Stdout, "audit trail intact: %d entries; head %d:%s\n", n, seq, hash)
 	return nil
 }

@@ -66,15 +66,39 @@ func (e *BreakError) Error() string {
 	return fmt.Sprintf("audit chain broken at entry %d: %s", e.Seq, e.Reason)
 }
 
-// Verify walks the whole trail of s and checks every link and the head. It
-// returns the number of entries checked, and a *BreakError naming the first
-// bad entry if the chain does not hold.
-func Verify(ctx context.Context, s custos.AuditStore) (int64, error) {
+// Anchor is an entry's Seq and Hash recorded outside the database (say, in
+// a ticket or a log shipped elsewhere). A chain alone cannot show that its
+// newest entries were cut off by someone who also rewound the head; an
+// anchor can.
+type Anchor struct {
+	Seq  int64
+	Hash string
+}
+
+// ParseAnchor parses "SEQ:HASH" as printed by custos audit verify.
+func ParseAnchor(s string) (Anchor, error) {
+	seq, hash, ok := strings.Cut(s, ":")
+	var a Anchor
+	if _, err := fmt.Sscan(seq, &a.Seq); !ok || err != nil || a.Seq < 1 || len(hash) != 64 {
+		return Anchor{}, fmt.Errorf("an anchor is SEQ:HASH, e.g. 42:%s", ZeroHash)
+	}
+	a.Hash = strings.ToLower(hash)
+	return a, nil
+}
+
+// Verify walks the whole trail of s and checks every link, the head, and
+// any anchors. It returns the number of entries checked, and a *BreakError
+// naming the first bad entry if the chain does not hold.
+func Verify(ctx context.Context, s custos.AuditStore, anchors ...Anchor) (int64, error) {
 	var (
 		n        int64
 		prevSeq  int64
 		prevHash = ZeroHash
 	)
+	want := make(map[int64]string, len(anchors))
+	for _, a := range anchors {
+		want[a.Seq] = a.Hash
+	}
 	err := s.AuditEntries(ctx, func(e *custos.AuditEntry) error {
 		switch {
 		case e.Seq != prevSeq+1:
@@ -86,6 +110,9 @@ func Verify(ctx context.Context, s custos.AuditStore) (int64, error) {
 			return &BreakError{Seq: e.Seq, Reason: "does not link to the entry before it (removed or reordered)"}
 		case Hash(e) != e.Hash:
 			return &BreakError{Seq: e.Seq, Reason: "content does not match its hash (changed)"}
+		}
+		if h, ok := want[e.Seq]; ok && h != e.Hash {
+			return &BreakError{Seq: e.Seq, Reason: "differs from the anchor recorded for it (the chain was rewritten)"}
 		}
 		n++
 		prevSeq, prevHash = e.Seq, e.Hash
@@ -105,6 +132,11 @@ func Verify(ctx context.Context, s custos.AuditStore) (int64, error) {
 		return n, &BreakError{Seq: headSeq + 1, Reason: "entries after the chain head"}
 	case headHash != prevHash:
 		return n, &BreakError{Seq: prevSeq, Reason: "last entry does not match the chain head"}
+	}
+	for _, a := range anchors {
+		if a.Seq > prevSeq {
+			return n, &BreakError{Seq: prevSeq + 1, Reason: fmt.Sprintf("missing: an anchor was recorded for entry %d (the newest entries were cut off)", a.Seq)}
+		}
 	}
 	return n, nil
 }

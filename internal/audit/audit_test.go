@@ -3,6 +3,7 @@ package audit_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -68,7 +69,7 @@ func TestVerify(t *testing.T) {
 		{"removed the last and the head rewound", func(m *memTrail) {
 			m.entries = m.entries[:5]
 			m.headSeq, m.head = 5, m.entries[4].Hash
-		}, 0}, // undetectable by design without an external anchor; documented
+		}, 0}, // undetectable without an external anchor: see TestAnchors
 		{"reordered", func(m *memTrail) {
 			m.entries[1], m.entries[2] = m.entries[2], m.entries[1]
 			m.entries[1].Seq, m.entries[2].Seq = 2, 3
@@ -99,3 +100,34 @@ func TestVerify(t *testing.T) {
 		})
 	}
 }
+
+func TestAnchors(t *testing.T) {
+	m := trail(t, 6)
+	last := Anchor(m.entries[5])
+	if _, err := audit.Verify(context.Background(), m, last); err != nil {
+		t.Fatalf("intact trail with its own anchor: %v", err)
+	}
+	// Cut off the newest entry and rewind the head: only the anchor sees it.
+	m.entries = m.entries[:5]
+	m.headSeq, m.head = 5, m.entries[4].Hash
+	_, err := audit.Verify(context.Background(), m, last)
+	var b *audit.BreakError
+	if !errors.As(err, &b) || b.Seq != 6 {
+		t.Errorf("truncation with a rewound head not caught by the anchor: %v", err)
+	}
+	// An anchor that does not match the entry at its seq.
+	wrong := audit.Anchor{Seq: 2, Hash: audit.ZeroHash}
+	if _, err := audit.Verify(context.Background(), m, wrong); !errors.As(err, &b) || b.Seq != 2 {
+		t.Errorf("mismatching anchor: %v", err)
+	}
+	if a, err := audit.ParseAnchor(fmt.Sprintf("6:%s", last.Hash)); err != nil || a != last {
+		t.Errorf("ParseAnchor: %v %v", a, err)
+	}
+	for _, bad := range []string{"", "6", "x:" + audit.ZeroHash, "0:" + audit.ZeroHash, "6:abc"} {
+		if _, err := audit.ParseAnchor(bad); err == nil {
+			t.Errorf("ParseAnchor(%q) accepted", bad)
+		}
+	}
+}
+
+func Anchor(e custos.AuditEntry) audit.Anchor { return audit.Anchor{Seq: e.Seq, Hash: e.Hash} }
