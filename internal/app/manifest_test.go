@@ -3,11 +3,16 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/custos-privacy/custos/internal/app"
 	"github.com/custos-privacy/custos/internal/manifest"
@@ -65,5 +70,76 @@ func TestManifestChangesAreAudited(t *testing.T) {
 	code, _, errs := run(t, nil, "serve", "--manifest", file, "--data", data, "--addr", "127.0.0.1:0")
 	if code == 0 || !strings.Contains(errs, file+":") {
 		t.Errorf("serve with a bad manifest: exit %d, %s", code, errs)
+	}
+}
+
+// TestReloadOnSIGHUP edits the manifest of a running server and sends
+// SIGHUP: a valid edit is put in force and audited, a broken one is not.
+func TestReloadOnSIGHUP(t *testing.T) {
+	data := t.TempDir()
+	file := filepath.Join(t.TempDir(), "custos.yaml")
+	os.WriteFile(file, manifest.DemoYAML(), 0o600)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ready := make(chan string, 1)
+	done := make(chan int, 1)
+	logs := &syncWriter{w: new(bytes.Buffer)}
+	a := &app.App{Stdout: io.Discard, Stderr: logs, Getenv: func(string) string { return "" }, Ready: func(addr string) { ready <- addr }}
+	go func() {
+		done <- a.Main(ctx, []string{"serve", "--manifest", file, "--data", data, "--addr", "127.0.0.1:0"})
+	}()
+	var addr string
+	select {
+	case addr = <-ready:
+	case code := <-done:
+		t.Fatalf("serve exited %d", code)
+	}
+	fingerprint := func() string {
+		resp, err := http.Get("http://" + addr + "/api/v1/sites/demo/banner")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var b struct{ Fingerprint string }
+		json.NewDecoder(resp.Body).Decode(&b)
+		return b.Fingerprint
+	}
+	// waitFor polls until cond holds, sending SIGHUP again each time, as the
+	// signal may arrive before or after the file is read.
+	waitFor := func(cond func() bool) bool {
+		deadline := time.Now().Add(10 * time.Second)
+		for time.Now().Before(deadline) {
+			syscall.Kill(os.Getpid(), syscall.SIGHUP)
+			if cond() {
+				return true
+			}
+			runtime.Gosched()
+			time.Sleep(20 * time.Millisecond) // pacing of the poll, not a wait for the result
+		}
+		return false
+	}
+	old := fingerprint()
+
+	changed := strings.Replace(string(manifest.DemoYAML()), "name: _pk_ses.*", "name: _pk_ses2.*", 1)
+	os.WriteFile(file, []byte(changed), 0o600)
+	if !waitFor(func() bool { return fingerprint() != old }) {
+		t.Fatal("the edited manifest was not put in force after SIGHUP")
+	}
+	edited := fingerprint()
+
+	// A broken edit: logged, and the edited manifest stays in force.
+	os.WriteFile(file, []byte("version: 1\nsites: []\n"), 0o600)
+	if !waitFor(func() bool { return strings.Contains(logs.String(), "manifest not reloaded") }) {
+		t.Fatal("a broken manifest was not reported")
+	}
+	if fp := fingerprint(); fp != edited {
+		t.Fatalf("a broken manifest replaced the good one: %q", fp)
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("serve exit %d", code)
+	}
+	if _, out, _ := run(t, nil, "audit", "verify", "--data", data); !strings.Contains(out, "intact: 2 entries") {
+		t.Errorf("the reload was not audited: %s", out)
 	}
 }

@@ -8,9 +8,12 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/custos-privacy/custos/internal/consent"
@@ -59,7 +62,8 @@ func (a *App) serve(ctx context.Context, args []string) error {
 	fs := a.flagSet("serve", "", `Run the Custos HTTP server. It migrates the database, loads the privacy
 manifest (--manifest FILE, or --demo for the built-in demo site), records
 the manifest version in the audit trail, and serves the API until SIGINT
-or SIGTERM, then shuts down gracefully.`)
+or SIGTERM, then shuts down gracefully. SIGHUP reloads the manifest file;
+if the new one has problems they are logged and the old one stays.`)
 	c.storeFlags.register(fs)
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "address to listen on")
 	fs.StringVar(&c.manifestFile, "manifest", "", "privacy manifest file (custos.yaml)")
@@ -155,10 +159,23 @@ or SIGTERM, then shuts down gracefully.`)
 		a.Ready(ln.Addr().String())
 	}
 
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
+	// SIGHUP reloads the manifest file: a privacy officer's edit takes
+	// effect without a restart, and a broken edit keeps the old manifest.
+	hup := make(chan os.Signal, 1)
+	if c.manifestFile != "" {
+		signal.Notify(hup, syscall.SIGHUP)
+		defer signal.Stop(hup)
+	}
+wait:
+	for {
+		select {
+		case err := <-errc:
+			return err
+		case <-hup:
+			c.reload(ctx, log, db, &current)
+		case <-ctx.Done():
+			break wait
+		}
 	}
 	srv.SetReady(false)
 	log.Info("shutting down")
@@ -175,6 +192,29 @@ or SIGTERM, then shuts down gracefully.`)
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// reload loads the manifest file again and puts it in force if it is
+// valid; the banner asks visitors again for every site whose fingerprint
+// changed.
+func (c *serveConfig) reload(ctx context.Context, log *slog.Logger, db custos.ManifestStore, current *atomic.Pointer[manifest.Manifest]) {
+	m, err := manifest.LoadFile(c.manifestFile)
+	if err != nil {
+		var pe *manifest.ProblemsError
+		if errors.As(err, &pe) {
+			for _, p := range pe.Problems {
+				log.Error("manifest problem", "problem", p.String())
+			}
+		}
+		log.Error("manifest not reloaded; the previous one stays in force", "file", c.manifestFile, "err", err)
+		return
+	}
+	if err := recordManifest(ctx, db, m); err != nil {
+		log.Error("manifest not reloaded; the previous one stays in force", "err", err)
+		return
+	}
+	current.Store(m)
+	log.Info("manifest reloaded", "file", c.manifestFile, "sites", len(m.Sites))
 }
 
 func (c *serveConfig) loadManifest() (*manifest.Manifest, error) {
