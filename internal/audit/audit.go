@@ -89,17 +89,28 @@ func ParseAnchor(s string) (Anchor, error) {
 // Verify walks the whole trail of s and checks every link, the head, and
 // any anchors. It returns the number of entries checked, and a *BreakError
 // naming the first bad entry if the chain does not hold.
+//
+// It may run while entries are being appended. The walk itself is one
+// consistent read, but the head is read apart from it, so Verify reads the
+// head before and after the walk: the walk must reach the first head (or
+// the newest entries were removed) and must not go past the second (or
+// entries were added behind the head's back), and it must agree with
+// whichever head it ends on.
 func Verify(ctx context.Context, s custos.AuditStore, anchors ...Anchor) (int64, error) {
+	beforeSeq, beforeHash, err := s.AuditHead(ctx)
+	if err != nil {
+		return 0, err
+	}
+	want := make(map[int64]string, len(anchors)+1)
+	for _, a := range anchors {
+		want[a.Seq] = a.Hash
+	}
 	var (
 		n        int64
 		prevSeq  int64
 		prevHash = ZeroHash
 	)
-	want := make(map[int64]string, len(anchors))
-	for _, a := range anchors {
-		want[a.Seq] = a.Hash
-	}
-	err := s.AuditEntries(ctx, func(e *custos.AuditEntry) error {
+	err = s.AuditEntries(ctx, func(e *custos.AuditEntry) error {
 		switch {
 		case e.Seq != prevSeq+1:
 			if e.Seq > prevSeq+1 {
@@ -110,6 +121,8 @@ func Verify(ctx context.Context, s custos.AuditStore, anchors ...Anchor) (int64,
 			return &BreakError{Seq: e.Seq, Reason: "does not link to the entry before it (removed or reordered)"}
 		case Hash(e) != e.Hash:
 			return &BreakError{Seq: e.Seq, Reason: "content does not match its hash (changed)"}
+		case e.Seq == beforeSeq && e.Hash != beforeHash:
+			return &BreakError{Seq: e.Seq, Reason: "does not match the chain head"}
 		}
 		if h, ok := want[e.Seq]; ok && h != e.Hash {
 			return &BreakError{Seq: e.Seq, Reason: "differs from the anchor recorded for it (the chain was rewritten)"}
@@ -121,16 +134,17 @@ func Verify(ctx context.Context, s custos.AuditStore, anchors ...Anchor) (int64,
 	if err != nil {
 		return n, err
 	}
-	headSeq, headHash, err := s.AuditHead(ctx)
+	if beforeSeq > prevSeq {
+		return n, &BreakError{Seq: prevSeq + 1, Reason: fmt.Sprintf("missing: the chain head says the trail ends at entry %d", beforeSeq)}
+	}
+	afterSeq, afterHash, err := s.AuditHead(ctx)
 	if err != nil {
 		return n, err
 	}
 	switch {
-	case headSeq > prevSeq:
-		return n, &BreakError{Seq: prevSeq + 1, Reason: fmt.Sprintf("missing: the chain head says the trail ends at entry %d", headSeq)}
-	case headSeq < prevSeq:
-		return n, &BreakError{Seq: headSeq + 1, Reason: "entries after the chain head"}
-	case headHash != prevHash:
+	case afterSeq < prevSeq:
+		return n, &BreakError{Seq: afterSeq + 1, Reason: "entries after the chain head"}
+	case afterSeq == prevSeq && afterHash != prevHash:
 		return n, &BreakError{Seq: prevSeq, Reason: "last entry does not match the chain head"}
 	}
 	for _, a := range anchors {

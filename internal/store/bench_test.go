@@ -35,16 +35,13 @@ func BenchmarkRecordConsent(b *testing.B) {
 			for _, v := range []struct {
 				name    string
 				maxRows int
-				prepare bool
 			}{
-				{"multirow", 256, true},
-				{"multirow-unprepared", 256, false},
-				{"rowwise", 1, true},
+				{"multirow", 256},
+				{"rowwise", 1},
 			} {
 				b.Run(v.name, func(b *testing.B) {
 					db := engine.open(b)
 					db.SetMaxRows(v.maxRows)
-					db.SetPrepare(v.prepare)
 					benchmarkRecord(b, db)
 				})
 			}

@@ -39,6 +39,3 @@ func (db *DB) Closing() bool {
 	defer db.mu.Unlock()
 	return db.closed
 }
-
-// SetPrepare turns the writer's prepared statements on SQLite on or off.
-func (db *DB) SetPrepare(on bool) { db.dialect.prepare = on }

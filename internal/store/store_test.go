@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -887,4 +888,88 @@ func TestOpenRejectsUnknownDSN(t *testing.T) {
 	if strings.Contains(err.Error(), "hunter2") {
 		t.Errorf("error %q repeats the DSN", err)
 	}
+}
+
+// TestMaxWait runs the writer with a fill window and a small batch cap, the
+// settings an operator may tune, and checks that nothing is lost.
+func TestMaxWait(t *testing.T) {
+	storetest.Configs(t, func(t *testing.T, cfg store.Config) {
+		ctx := context.Background()
+		cfg.MaxWait = 5 * time.Millisecond
+		cfg.MaxBatch = 4
+		db, err := store.Open(ctx, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		if _, err := db.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		errs := make(chan error, 30)
+		for i := range 30 {
+			wg.Go(func() {
+				if _, _, err := db.RecordConsent(ctx, consent(fmt.Sprintf("w%d", i), "demo", "s", t0), nil); err != nil {
+					errs <- err
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+		verify(t, db, 30)
+	})
+}
+
+// TestVerifyWhileWriting runs audit.Verify again and again while consents
+// are being appended: a live trail must never be reported broken.
+func TestVerifyWhileWriting(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		done := make(chan struct{})
+		var wg sync.WaitGroup
+		for g := range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := 0; ; i++ {
+					select {
+					case <-done:
+						return
+					default:
+					}
+					c := consent(fmt.Sprintf("live-%d-%d", g, i), "demo", fmt.Sprintf("subject-%d", g), time.Now())
+					if _, _, err := db.RecordConsent(ctx, c, nil); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			}()
+		}
+		// Start verifying once writes are flowing, so the two overlap.
+		for {
+			if n, err := db.CountConsents(ctx); err != nil || n >= 50 {
+				break
+			}
+			runtime.Gosched()
+		}
+		var last int64
+		for range 30 {
+			n, err := audit.Verify(ctx, db)
+			if err != nil {
+				t.Errorf("live trail reported broken: %v", err)
+				break
+			}
+			last = n
+		}
+		close(done)
+		wg.Wait()
+		if last == 0 {
+			t.Error("verified no entries while writing")
+		}
+		n, _ := db.CountConsents(ctx)
+		verify(t, db, n)
+	})
 }

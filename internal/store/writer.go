@@ -119,6 +119,7 @@ func (db *DB) run() {
 			continue
 		}
 		db.w.process(batch)
+		clear(batch) // the writer's buffers must not keep answered ops alive
 	}
 }
 
@@ -225,6 +226,7 @@ func (w *writer) process(batch []*op) {
 		live = append(live, o)
 	}
 	w.live = live
+	defer func() { clear(w.live); clear(w.rows) }()
 	if len(live) == 0 {
 		return
 	}
@@ -242,7 +244,7 @@ func (w *writer) process(batch []*op) {
 		}
 		return
 	}
-	if err != nil {
+	if err != nil && custos.ErrorCode(err) == custos.EINTERNAL {
 		w.db.log.Error("store: write failed", "ops", len(live), "err", err)
 	}
 	for _, o := range live {
@@ -369,11 +371,17 @@ func (w *writer) commit(ops []*op) (err error) {
 
 // Multi-row statements.
 //
-// Rows are inserted with INSERT … VALUES (…),(…) in chunks whose sizes are
-// powers of two (a batch of 300 is 256+32+8+4), so that there are only a
-// few distinct statements per table: SQLite keeps them prepared on the
-// writer connection and pgx keeps them in its per-connection statement
-// cache, and neither parses SQL per batch.
+// Each table gets its rows of a batch in as few statements as possible, so
+// that the per-statement cost (a round trip on PostgreSQL, a VDBE program
+// run on SQLite) is paid per batch, not per row.
+//
+// On SQLite, rows go in INSERT … VALUES (…),(…) statements whose row counts
+// are powers of two (a batch of 300 is 256+32+8+4): there are then only a
+// few distinct statements per table, which the writer keeps prepared, so no
+// SQL is parsed per batch. On PostgreSQL, one INSERT … SELECT FROM
+// unnest($1::text[], …) per table takes the whole batch as one array per
+// column; its text does not depend on the batch size, so pgx's statement
+// cache holds one plan for it.
 
 // defaultMaxRows is the largest chunk. See BenchmarkRecordConsent for the
 // comparison with one prepared single-row statement per row (maxRows 1).
@@ -525,6 +533,22 @@ func (w *writer) query(ctx context.Context, tx *sql.Tx, q string, args []any) (*
 // row i. If each is set, it is called for every row a RETURNING clause
 // yields.
 func (w *writer) insertRows(ctx context.Context, tx *sql.Tx, k sqlKind, n int, row func(i int, args []any) []any, each func(*sql.Rows) error) error {
+	if n == 0 {
+		return nil
+	}
+	if w.db.dialect.unnest && w.db.maxRows > 1 {
+		args := w.args[:0]
+		for i := range n {
+			args = row(i, args)
+		}
+		w.args = args
+		q, cols, err := w.unnest(k, args, n)
+		clear(args)
+		if err != nil {
+			return err
+		}
+		return w.run(ctx, tx, q, cols, each)
+	}
 	for i := 0; i < n; {
 		size := w.chunk(k, n-i)
 		args := w.args[:0]
@@ -532,33 +556,86 @@ func (w *writer) insertRows(ctx context.Context, tx *sql.Tx, k sqlKind, n int, r
 			args = row(j, args)
 		}
 		w.args = args
-		q := w.sql(k, size)
-		if each == nil {
-			if err := w.exec(ctx, tx, q, args); err != nil {
-				return err
-			}
-		} else {
-			rows, err := w.query(ctx, tx, q, args)
-			if err != nil {
-				return err
-			}
-			for rows.Next() {
-				if err := each(rows); err != nil {
-					rows.Close()
-					return err
-				}
-			}
-			if err := rows.Close(); err != nil {
-				return err
-			}
-			if err := rows.Err(); err != nil {
-				return err
-			}
-		}
+		err := w.run(ctx, tx, w.sql(k, size), args, each)
 		clear(args) // let the batch's values be collected
+		if err != nil {
+			return err
+		}
 		i += size
 	}
 	return nil
+}
+
+func (w *writer) run(ctx context.Context, tx *sql.Tx, q string, args []any, each func(*sql.Rows) error) error {
+	if each == nil {
+		return w.exec(ctx, tx, q, args)
+	}
+	rows, err := w.query(ctx, tx, q, args)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := each(rows); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return rows.Close()
+}
+
+// unnest turns n rows of values (row after row in args) into one array per
+// column and returns them with the statement that inserts them all:
+// INSERT … SELECT * FROM unnest($1::text[], $2::bigint[], …). On PostgreSQL
+// this is one statement, with one cached plan, whatever the batch size: a
+// single round trip per table instead of one per chunk.
+func (w *writer) unnest(k sqlKind, args []any, n int) (string, []any, error) {
+	ncol := k.columns()
+	cols := make([]any, ncol)
+	types := make([]string, ncol)
+	for c := range ncol {
+		switch args[c].(type) {
+		case string:
+			cols[c], types[c] = column[string](args, c, ncol, n), "text[]"
+		case int64:
+			cols[c], types[c] = column[int64](args, c, ncol, n), "bigint[]"
+		case bool:
+			cols[c], types[c] = column[bool](args, c, ncol, n), "boolean[]"
+		case time.Time:
+			cols[c], types[c] = column[time.Time](args, c, ncol, n), "timestamptz[]"
+		default:
+			return "", nil, fmt.Errorf("unnest: no array type for %T", args[c])
+		}
+	}
+	key := sqlKey{k, 0}
+	q, ok := w.sqls[key]
+	if !ok {
+		var b strings.Builder
+		b.WriteString(sqlShapes[k].head)
+		b.WriteString(" SELECT * FROM unnest(")
+		for c, t := range types {
+			if c > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, "$%d::%s", c+1, t)
+		}
+		b.WriteByte(')')
+		b.WriteString(sqlShapes[k].tail)
+		q = b.String()
+		w.sqls[key] = q
+	}
+	return q, cols, nil
+}
+
+// column returns column c of n rows of ncol values each.
+func column[T any](args []any, c, ncol, n int) []T {
+	out := make([]T, n)
+	for r := range n {
+		out[r] = args[r*ncol+c].(T)
+	}
+	return out
 }
 
 func (w *writer) insertAudit(ctx context.Context, tx *sql.Tx, entries []custos.AuditEntry) error {

@@ -45,7 +45,7 @@ CREATE TABLE consent_state (
     purpose       TEXT    NOT NULL,
     collected_at  INTEGER NOT NULL,
     PRIMARY KEY (site, subject)
-) STRICT;
+) STRICT, WITHOUT ROWID;
 
 -- The hash-chained audit trail. It holds ids and hashes only.
 CREATE TABLE audit_log (
@@ -80,7 +80,7 @@ CREATE TABLE idempotency_keys (
     resource_id  TEXT    NOT NULL,
     created_at   INTEGER NOT NULL,
     PRIMARY KEY (scope, key)
-) STRICT;
+) STRICT, WITHOUT ROWID;
 
 -- Every manifest version loaded, per site.
 CREATE TABLE manifest_versions (
