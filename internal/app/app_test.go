@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -32,52 +33,20 @@ func run(t *testing.T, env map[string]string, args ...string) (int, string, stri
 // with the CLI.
 func TestServeEndToEnd(t *testing.T) {
 	data := t.TempDir()
-	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan string, 1)
-	done := make(chan int, 1)
-	var logs bytes.Buffer
-	a := &app.App{Stdout: io.Discard, Stderr: &syncWriter{w: &logs}, Getenv: func(string) string { return "" },
-		Ready: func(addr string) { ready <- addr }}
-	go func() { done <- a.Main(ctx, []string{"serve", "--demo", "--data", data, "--addr", "127.0.0.1:0"}) }()
-	var addr string
-	select {
-	case addr = <-ready:
-	case code := <-done:
-		t.Fatalf("serve exited with %d before it was ready", code)
-	case <-time.After(20 * time.Second):
-		t.Fatal("serve did not become ready")
-	}
-	base := "http://" + addr
-	site := manifest.Demo().Site("demo")
-	choices := map[string]bool{}
-	for _, c := range site.Categories {
-		choices[c.ID] = true
-	}
-	body, _ := json.Marshal(map[string]any{"site": "demo", "subject": "end-to-end-subject-01", "choices": choices,
-		"method": "accept_all", "manifest_fingerprint": site.Fingerprint()})
-	resp, err := http.Post(base+"/api/v1/consents", "application/json", bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	answer, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 201 {
-		t.Fatalf("POST: %d %s", resp.StatusCode, answer)
-	}
-	if r, err := http.Get(base + "/readyz"); err != nil || r.StatusCode != 200 {
+	srv := startServe(t, data, "--log-level", "debug")
+	answer := postConsent(t, srv.addr, "end-to-end-subject-0001", true)
+	if r, err := http.Get("http://" + srv.addr + "/readyz"); err != nil || r.StatusCode != 200 {
 		t.Fatalf("readyz: %v %v", r, err)
 	}
-	cancel()
-	if code := <-done; code != 0 {
-		t.Fatalf("serve exit code %d\n%s", code, logs.String())
-	}
-	for _, l := range []string{`"msg":"listening"`, `"msg":"stopped"`} {
-		if !strings.Contains(logs.String(), l) {
-			t.Errorf("log lacks %s:\n%s", l, logs.String())
+	logs := srv.stop()
+	for _, l := range []string{`"msg":"listening"`, `"msg":"request"`, `"route":"POST /api/v1/consents"`, `"msg":"stopped"`} {
+		if !strings.Contains(logs, l) {
+			t.Errorf("log lacks %s:\n%s", l, logs)
 		}
 	}
-	if strings.Contains(logs.String(), "end-to-end-subject-01") {
-		t.Errorf("personal data in the log:\n%s", logs.String())
+	// Even the debug access log holds no consent id and no address.
+	if strings.Contains(logs, "end-to-end-subject-0001") || strings.Contains(logs, `"127.0.0.1:`) && strings.Contains(logs, `"remote`) {
+		t.Errorf("personal data in the log:\n%s", logs)
 	}
 
 	receipt := filepath.Join(t.TempDir(), "receipt.json")
@@ -216,4 +185,71 @@ func TestMigrateFromEnvironment(t *testing.T) {
 	if code, out, _ := run(t, env, "migrate"); code != 0 || !strings.Contains(out, "up to date") {
 		t.Errorf("second migrate: %d %s", code, out)
 	}
+}
+
+// served is a serve command running in-process.
+type served struct {
+	addr string
+	logs *syncWriter
+	// stop cancels serve, checks it exits cleanly and returns its log.
+	stop func() string
+}
+
+// startServe runs serve in-process on a free port, with --demo unless the
+// arguments name a --manifest.
+func startServe(t *testing.T, data string, extra ...string) served {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	done := make(chan int, 1)
+	logs := &syncWriter{w: new(bytes.Buffer)}
+	a := &app.App{Stdout: io.Discard, Stderr: logs, Getenv: func(string) string { return "" }, Ready: func(addr string) { ready <- addr }}
+	args := append([]string{"serve", "--data", data, "--addr", "127.0.0.1:0"}, extra...)
+	if !slices.Contains(extra, "--manifest") {
+		args = append(args, "--demo")
+	}
+	go func() { done <- a.Main(ctx, args) }()
+	select {
+	case addr := <-ready:
+		return served{addr, logs, func() string {
+			cancel()
+			if code := <-done; code != 0 {
+				t.Fatalf("serve exit %d\n%s", code, logs.String())
+			}
+			return logs.String()
+		}}
+	case code := <-done:
+		cancel()
+		t.Fatalf("serve exited %d before it was ready\n%s", code, logs.String())
+	case <-time.After(20 * time.Second):
+		cancel()
+		t.Fatal("serve did not become ready")
+	}
+	return served{}
+}
+
+// postConsent records an accept-all (or reject-all) choice of the demo site.
+func postConsent(t *testing.T, addr, subject string, accept bool) []byte {
+	t.Helper()
+	site := manifest.Demo().Site("demo")
+	choices := map[string]bool{}
+	for _, c := range site.Categories {
+		choices[c.ID] = c.Required || accept
+	}
+	method := "reject_all"
+	if accept {
+		method = "accept_all"
+	}
+	body, _ := json.Marshal(map[string]any{"site": "demo", "subject": subject, "choices": choices,
+		"method": method, "manifest_fingerprint": site.Fingerprint()})
+	resp, err := http.Post("http://"+addr+"/api/v1/consents", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	answer, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 201 {
+		t.Fatalf("POST: %d %s", resp.StatusCode, answer)
+	}
+	return answer
 }

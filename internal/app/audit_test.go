@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -76,5 +77,56 @@ func TestAuditVerifyCatchesTampering(t *testing.T) {
 				t.Errorf("exit %d, want 1 naming %s: %s %s", code, tc.entry, out, errs)
 			}
 		})
+	}
+}
+
+// TestAuditVerifyCatchesLedgerTampering records real consents through the
+// server, then edits and deletes ledger rows behind its back: the chain is
+// intact, but audit verify must still see the ledger no longer matches.
+func TestAuditVerifyCatchesLedgerTampering(t *testing.T) {
+	cases := []struct {
+		name, sql, want string
+	}{
+		{"choices rewritten", `UPDATE consents SET choices = replace(choices, 'false', 'true'), method = 'accept_all' WHERE id = (SELECT min(id) FROM consents)`, "BROKEN ledger"},
+		{"consent deleted", `DELETE FROM consent_state; DELETE FROM consents WHERE id = (SELECT min(id) FROM consents)`, "consents were removed"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			data := t.TempDir()
+			srv := startServe(t, data)
+			for i := range 3 {
+				postConsent(t, srv.addr, fmt.Sprintf("ledger-tamper-subject-%04d", i), false)
+			}
+			srv.stop()
+			if code, out, _ := run(t, nil, "audit", "verify", "--data", data); code != 0 || !strings.Contains(out, "3 consents match their receipts") {
+				t.Fatalf("before tampering: %d %s", code, out)
+			}
+			raw, err := sql.Open("sqlite", filepath.Join(data, "custos.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := raw.Exec(tc.sql); err != nil {
+				t.Fatal(err)
+			}
+			raw.Close()
+			code, out, errs := run(t, nil, "audit", "verify", "--data", data)
+			if code != 1 || !strings.Contains(out, tc.want) {
+				t.Errorf("exit %d, want 1 and %q: %s %s", code, tc.want, out, errs)
+			}
+			if strings.Contains(out, "ledger-tamper-subject") {
+				t.Errorf("the report names a subject: %s", out)
+			}
+		})
+	}
+}
+
+func TestAuditVerifyRefusesAMissingDatabase(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "typo")
+	code, _, errs := run(t, nil, "audit", "verify", "--data", dir)
+	if code != 1 || !strings.Contains(errs, "no Custos database") {
+		t.Errorf("exit %d: %s", code, errs)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("audit verify created %s", dir)
 	}
 }

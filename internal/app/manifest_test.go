@@ -64,6 +64,18 @@ func TestManifestChangesAreAudited(t *testing.T) {
 	if out := entries(); !strings.Contains(out, "intact: 2 entries") {
 		t.Fatalf("the changed manifest was not recorded: %s", out)
 	}
+	// A change that does not touch consent (a jurisdiction's mode) keeps
+	// the fingerprint but is a new version all the same.
+	before := manifestFingerprint(t, changed)
+	changed2 := strings.Replace(changed, "mode: opt_in", "mode: notice", 1)
+	if manifestFingerprint(t, changed2) != before {
+		t.Fatal("the jurisdiction mode is in the fingerprint now; pick another change for this test")
+	}
+	os.WriteFile(file, []byte(changed2), 0o600)
+	serveOnce(t, "--manifest", file, "--data", data)
+	if out := entries(); !strings.Contains(out, "intact: 3 entries") {
+		t.Fatalf("a change outside the fingerprint was not recorded: %s", out)
+	}
 
 	// A broken manifest stops serve before it listens, with the problems.
 	os.WriteFile(file, []byte("version: 1\nsites: []\n"), 0o600)
@@ -79,21 +91,8 @@ func TestReloadOnSIGHUP(t *testing.T) {
 	data := t.TempDir()
 	file := filepath.Join(t.TempDir(), "custos.yaml")
 	os.WriteFile(file, manifest.DemoYAML(), 0o600)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	ready := make(chan string, 1)
-	done := make(chan int, 1)
-	logs := &syncWriter{w: new(bytes.Buffer)}
-	a := &app.App{Stdout: io.Discard, Stderr: logs, Getenv: func(string) string { return "" }, Ready: func(addr string) { ready <- addr }}
-	go func() {
-		done <- a.Main(ctx, []string{"serve", "--manifest", file, "--data", data, "--addr", "127.0.0.1:0"})
-	}()
-	var addr string
-	select {
-	case addr = <-ready:
-	case code := <-done:
-		t.Fatalf("serve exited %d", code)
-	}
+	srv := startServe(t, data, "--manifest", file)
+	addr := srv.addr
 	fingerprint := func() string {
 		resp, err := http.Get("http://" + addr + "/api/v1/sites/demo/banner")
 		if err != nil {
@@ -129,17 +128,23 @@ func TestReloadOnSIGHUP(t *testing.T) {
 
 	// A broken edit: logged, and the edited manifest stays in force.
 	os.WriteFile(file, []byte("version: 1\nsites: []\n"), 0o600)
-	if !waitFor(func() bool { return strings.Contains(logs.String(), "manifest not reloaded") }) {
+	if !waitFor(func() bool { return strings.Contains(srv.logs.String(), "manifest not reloaded") }) {
 		t.Fatal("a broken manifest was not reported")
 	}
 	if fp := fingerprint(); fp != edited {
 		t.Fatalf("a broken manifest replaced the good one: %q", fp)
 	}
-	cancel()
-	if code := <-done; code != 0 {
-		t.Fatalf("serve exit %d", code)
-	}
+	srv.stop()
 	if _, out, _ := run(t, nil, "audit", "verify", "--data", data); !strings.Contains(out, "intact: 2 entries") {
 		t.Errorf("the reload was not audited: %s", out)
 	}
+}
+
+func manifestFingerprint(t *testing.T, y string) string {
+	t.Helper()
+	m, err := manifest.Parse("m.yaml", []byte(y))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m.Site("demo").Fingerprint()
 }

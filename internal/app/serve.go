@@ -41,6 +41,17 @@ func (f *storeFlags) open(ctx context.Context, log *slog.Logger) (*store.DB, err
 	return store.Open(ctx, store.Config{DSN: f.db, DataDir: f.data, Logger: log})
 }
 
+// openExisting opens the store for commands that only read it: a mistyped
+// --data must be an error, not a new empty database.
+func (f *storeFlags) openExisting(ctx context.Context, log *slog.Logger) (*store.DB, error) {
+	if f.db == "" {
+		if _, err := os.Stat(filepath.Join(f.data, "custos.db")); err != nil {
+			return nil, fmt.Errorf("no Custos database in %s (give --data DIR or --db DSN)", f.data)
+		}
+	}
+	return f.open(ctx, log)
+}
+
 // serveConfig is the configuration of the server, gathered from defaults,
 // the environment and flags, and validated once.
 type serveConfig struct {
@@ -150,6 +161,14 @@ if the new one has problems they are logged and the old one stays.`)
 		MaxHeaderBytes:    32 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	// SIGHUP reloads the manifest file: a privacy officer's edit takes
+	// effect without a restart, and a broken edit keeps the old manifest.
+	// It is caught before the server reports ready, so that a reload
+	// signal never kills the process.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	srv.SetReady(true)
@@ -159,13 +178,6 @@ if the new one has problems they are logged and the old one stays.`)
 		a.Ready(ln.Addr().String())
 	}
 
-	// SIGHUP reloads the manifest file: a privacy officer's edit takes
-	// effect without a restart, and a broken edit keeps the old manifest.
-	hup := make(chan os.Signal, 1)
-	if c.manifestFile != "" {
-		signal.Notify(hup, syscall.SIGHUP)
-		defer signal.Stop(hup)
-	}
 wait:
 	for {
 		select {
@@ -198,6 +210,10 @@ wait:
 // valid; the banner asks visitors again for every site whose fingerprint
 // changed.
 func (c *serveConfig) reload(ctx context.Context, log *slog.Logger, db custos.ManifestStore, current *atomic.Pointer[manifest.Manifest]) {
+	if c.manifestFile == "" {
+		log.Info("SIGHUP: the built-in demo manifest has nothing to reload")
+		return
+	}
 	m, err := manifest.LoadFile(c.manifestFile)
 	if err != nil {
 		var pe *manifest.ProblemsError
@@ -237,7 +253,7 @@ func recordManifest(ctx context.Context, db custos.ManifestStore, m *manifest.Ma
 		source = "demo"
 	}
 	for _, s := range m.Sites {
-		v := &custos.ManifestVersion{Site: s.ID, Fingerprint: s.Fingerprint(), Source: source, Content: m.Raw, LoadedAt: time.Now()}
+		v := &custos.ManifestVersion{Site: s.ID, Fingerprint: s.Fingerprint(), ContentHash: s.ContentHash(), Source: source, Content: m.Raw, LoadedAt: time.Now()}
 		if _, err := db.RecordManifest(ctx, v); err != nil {
 			return fmt.Errorf("recording the manifest of site %s: %w", s.ID, err)
 		}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/custos-privacy/custos/internal/audit"
 	"github.com/custos-privacy/custos/internal/consent"
+	"github.com/custos-privacy/custos/internal/custos"
 	"github.com/custos-privacy/custos/internal/manifest"
 )
 
@@ -168,11 +169,17 @@ func (a *App) audit(ctx context.Context, args []string) error {
 
 func (a *App) auditVerify(ctx context.Context, args []string) error {
 	var sf storeFlags
-	fs := a.flagSet("audit verify", "", `Walk the whole audit trail and check its hash chain. Exit status 1,
-naming the first bad entry, if any entry was changed, removed or
-reordered. On success it prints the chain head as SEQ:HASH: keep it
-somewhere outside the database and pass it back with --anchor later, to
-prove that no newest entries were cut off since.`)
+	fs := a.flagSet("audit verify", "", `Check the audit trail and the consent ledger against each other.
+
+It walks the trail's hash chain and names the first entry that was
+changed, removed or reordered. Then it walks the ledger: every consent
+must have its consent.recorded entry holding the hash of its receipt, the
+receipt's signature must verify, and the stored columns must say what the
+signed receipt says. Exit status 1 on the first problem.
+
+On success it prints the chain head as SEQ:HASH: keep it somewhere outside
+the database and pass it back with --anchor later, to prove that no
+newest entries were cut off since.`)
 	sf.register(fs)
 	var anchors []audit.Anchor
 	fs.Func("anchor", "an earlier head SEQ:HASH that must still be in the chain (repeatable)", func(v string) error {
@@ -182,27 +189,58 @@ prove that no newest entries were cut off since.`)
 		}
 		return err
 	})
+	keyFile := fs.String("key", "", "public key for the receipt signatures: JWKS file, PEM public key or PEM private key (default <data>/signing-key.pem)")
 	if err := a.parse(fs, args); err != nil {
 		return err
 	}
+	var keys consent.JWKS
+	switch path := *keyFile; {
+	case path != "":
+		k, err := consent.ReadPublicKeyFile(path)
+		if err != nil {
+			return fmt.Errorf("reading the public key: %w", err)
+		}
+		keys = k
+	default:
+		path = filepath.Join(sf.data, "signing-key.pem")
+		k, err := consent.ReadPublicKeyFile(path)
+		if err != nil {
+			fmt.Fprintf(a.Stderr, "note: no key at %s; receipt signatures are not checked (give --key)\n", path)
+		}
+		keys = k
+	}
 	log, _ := newLogger(a.Stderr, "warn")
-	db, err := sf.open(ctx, log)
+	db, err := sf.openExisting(ctx, log)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	n, err := audit.Verify(ctx, db, anchors...)
+
+	st, err := audit.VerifyStats(ctx, db, anchors...)
 	if audit.IsBreak(err) {
-		fmt.Fprintf(a.Stdout, "BROKEN after %d good entries: %v\n", n, err)
+		fmt.Fprintf(a.Stdout, "BROKEN after %d good entries: %v\n", st.Entries, err)
 		return errReported
 	}
 	if err != nil {
 		return err
 	}
+	consents, err := consent.VerifyLedger(ctx, db, keys)
+	var le *consent.LedgerError
+	if errors.As(err, &le) {
+		fmt.Fprintf(a.Stdout, "BROKEN ledger after %d good consents: %v\n", consents, err)
+		return errReported
+	}
+	if err != nil {
+		return err
+	}
+	if recorded := st.Actions[custos.AuditConsentRecorded]; recorded != consents {
+		fmt.Fprintf(a.Stdout, "BROKEN ledger: the audit trail records %d consents, the ledger holds %d (consents were removed)\n", recorded, consents)
+		return errReported
+	}
 	seq, hash, err := db.AuditHead(ctx)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(a.Stdout, "audit trail intact: %d entries; head %d:%s\n", n, seq, hash)
+	fmt.Fprintf(a.Stdout, "audit trail intact: %d entries; %d consents match their receipts; head %d:%s\n", st.Entries, consents, seq, hash)
 	return nil
 }

@@ -97,6 +97,27 @@ func ParseAnchor(s string) (Anchor, error) {
 // entries were added behind the head's back), and it must agree with
 // whichever head it ends on.
 func Verify(ctx context.Context, s custos.AuditStore, anchors ...Anchor) (int64, error) {
+	st, err := VerifyStats(ctx, s, anchors...)
+	return st.Entries, err
+}
+
+// Stats counts what Verify walked.
+type Stats struct {
+	Entries int64
+	Actions map[string]int64 // entries per action
+}
+
+// VerifyStats is Verify, also counting the entries per action, so that
+// other records can be checked against the trail (every consent must have
+// its consent.recorded entry and no entry its consent removed).
+func VerifyStats(ctx context.Context, s custos.AuditStore, anchors ...Anchor) (Stats, error) {
+	st := Stats{Actions: map[string]int64{}}
+	n, err := verify(ctx, s, st.Actions, anchors)
+	st.Entries = n
+	return st, err
+}
+
+func verify(ctx context.Context, s custos.AuditStore, actions map[string]int64, anchors []Anchor) (int64, error) {
 	beforeSeq, beforeHash, err := s.AuditHead(ctx)
 	if err != nil {
 		return 0, err
@@ -128,6 +149,7 @@ func Verify(ctx context.Context, s custos.AuditStore, anchors ...Anchor) (int64,
 			return &BreakError{Seq: e.Seq, Reason: "differs from the anchor recorded for it (the chain was rewritten)"}
 		}
 		n++
+		actions[e.Action]++
 		prevSeq, prevHash = e.Seq, e.Hash
 		return nil
 	})

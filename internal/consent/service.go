@@ -2,7 +2,8 @@
 // manifest in force, resolves the policy that governs it (jurisdiction,
 // banner mode, lifetime, notice version), shortens the client's IP address,
 // signs a receipt over the result and appends it to the ledger. It also
-// verifies receipts and exports records as ISO/IEC TS 27560 and Kantara
+// verifies receipts, checks the ledger against its receipts and the audit
+// trail (VerifyLedger), and exports records as ISO/IEC TS 27560 and Kantara
 // Consent Receipt views.
 package consent
 
@@ -16,7 +17,6 @@ import (
 	"net/netip"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -43,11 +43,11 @@ type Meta struct {
 }
 
 var (
-	subjectRE = regexp.MustCompile(`^[A-Za-z0-9_-]{16,64}$`)
+	// subjectRE: a subject id is a bearer secret (whoever has it reads and
+	// changes the visitor's choices), so it must be long enough to hold 128
+	// random bits: 22 base64url characters.
+	subjectRE = regexp.MustCompile(`^[A-Za-z0-9_-]{22,64}$`)
 	regionRE  = regexp.MustCompile(`^[A-Za-z]{2}(-[A-Za-z0-9]{1,3})?$`)
-	// safeKeyRE is what a choices key may look like to be named as it is in
-	// a field error; anything else is quoted and truncated.
-	safeKeyRE = regexp.MustCompile(`^[A-Za-z0-9_.:-]{1,64}$`)
 )
 
 // maxUnknownReported caps how many unknown choices keys are listed, so a
@@ -85,7 +85,7 @@ func (s *Service) Validate(in *custos.ConsentInput) (*manifest.Site, error) {
 	case in.Subject == "":
 		f.Add("subject", "required")
 	case !subjectRE.MatchString(in.Subject):
-		f.Add("subject", "must be 16 to 64 characters from A-Z, a-z, 0-9, _ and -")
+		f.Add("subject", "must be 22 to 64 characters from A-Z, a-z, 0-9, _ and - (at least 128 random bits)")
 	}
 
 	methodOK := false
@@ -158,7 +158,7 @@ func validateChoices(f *custos.Fields, site *manifest.Site, choices map[string]b
 			f.Add("choices", "%d more unknown categories", len(unknown)-i)
 			break
 		}
-		f.Add("choices."+safeKey(k), "unknown category")
+		f.Add("choices."+custos.FieldName(k), "unknown category")
 	}
 }
 
@@ -190,23 +190,6 @@ func validateMethod(f *custos.Fields, site *manifest.Site, method custos.Method,
 	}
 }
 
-// safeKey renders an unknown choices key for a field name: as it is when it
-// looks like an id, else quoted with non-ASCII escaped and cut to 64 bytes,
-// so arbitrary client text never reaches a log or a page unescaped.
-func safeKey(k string) string {
-	if safeKeyRE.MatchString(k) {
-		return k
-	}
-	cut := truncate(k, 64)
-	if cut == k {
-		return strconv.QuoteToASCII(k)
-	}
-	// The ellipsis goes inside the quotes unescaped, marking the cut.
-	cut = strings.TrimSuffix(cut, "…")
-	q := strconv.QuoteToASCII(cut)
-	return q[:len(q)-1] + `…"`
-}
-
 func joinMethods() string {
 	s := make([]string, len(custos.Methods))
 	for i, m := range custos.Methods {
@@ -216,8 +199,14 @@ func joinMethods() string {
 }
 
 // Record validates in, resolves the policy that governs it, signs a receipt
-// and appends the consent to the ledger. With idem set, a retried request
-// returns the consent the first one created and replay=true.
+// and appends the consent to the ledger.
+//
+// With idem set (its Scope and RequestHash filled in by the caller), the key
+// is looked up before anything else: a retry of the same request returns the
+// consent the first one created and replay=true, even if the manifest has
+// changed since and the request would no longer validate; the same key with
+// another request hash is an ECONFLICT error. Two requests with a new key
+// that arrive together are told apart by the store, in its transaction.
 //
 // The region is meta.Region (a trusted geo header) when it is a well-formed
 // code, else in.Region. The choices are recorded exactly as submitted, GPC
@@ -226,6 +215,17 @@ func joinMethods() string {
 // than rewrite it. When Sec-GPC was sent the record says so (GPC=true), so
 // a choice that accepted sale/sharing despite GPC can be found later.
 func (s *Service) Record(ctx context.Context, in custos.ConsentInput, meta Meta, idem *custos.Idempotency) (c *custos.Consent, replay bool, err error) {
+	if idem != nil {
+		hash, first, err := s.Store.Idempotent(ctx, idem.Scope, idem.Key)
+		switch {
+		case err == nil && hash == idem.RequestHash:
+			return first, true, nil
+		case err == nil:
+			return nil, false, custos.Errorf(custos.ECONFLICT, "this Idempotency-Key was used for another request")
+		case custos.ErrorCode(err) != custos.ENOTFOUND:
+			return nil, false, err
+		}
+	}
 	site, err := s.Validate(&in)
 	if err != nil {
 		return nil, false, err

@@ -42,7 +42,7 @@ func (f *fakeStore) RecordConsent(_ context.Context, c *custos.Consent, idem *cu
 		k := idem.Scope + "\x00" + idem.Key
 		if e, ok := f.idem[k]; ok {
 			if e.hash != idem.RequestHash {
-				return nil, false, custos.Errorf(custos.ECONFLICT, "idempotency key reused for another request")
+				return nil, false, custos.Errorf(custos.ECONFLICT, "store: idempotency key reused for another request")
 			}
 			return e.c, true, nil
 		}
@@ -53,6 +53,19 @@ func (f *fakeStore) RecordConsent(_ context.Context, c *custos.Consent, idem *cu
 	}
 	f.rows = append(f.rows, c)
 	return c, false, nil
+}
+
+func (f *fakeStore) Idempotent(_ context.Context, scope, key string) (string, *custos.Consent, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.failErr != nil {
+		return "", nil, f.failErr
+	}
+	e, ok := f.idem[scope+"\x00"+key]
+	if !ok {
+		return "", nil, custos.Errorf(custos.ENOTFOUND, "idempotency key not seen")
+	}
+	return e.hash, e.c, nil
 }
 
 func (f *fakeStore) Consent(_ context.Context, id string) (*custos.Consent, error) {
@@ -92,19 +105,30 @@ func (f *fakeStore) CountConsents(context.Context) (int64, error) {
 	return int64(len(f.rows)), nil
 }
 
+// WalkLedger is not needed by the Service; VerifyLedger is tested against
+// the real store.
+func (f *fakeStore) WalkLedger(context.Context, func(*custos.Consent, *custos.AuditEntry) error) error {
+	return custos.Errorf(custos.EINTERNAL, "fakeStore: WalkLedger is not implemented")
+}
+
 // testManifest parses testdata/custos.yaml. It needs the manifest package,
 // which computes the fingerprint Validate compares against.
 func testManifest(t *testing.T) *manifest.Manifest {
+	t.Helper()
+	m, err := manifest.Parse("testdata/custos.yaml", []byte(readTestManifest(t)))
+	if err != nil {
+		t.Fatalf("test manifest: %v", err)
+	}
+	return m
+}
+
+func readTestManifest(t *testing.T) string {
 	t.Helper()
 	data, err := os.ReadFile("testdata/custos.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := manifest.Parse("testdata/custos.yaml", data)
-	if err != nil {
-		t.Fatalf("test manifest: %v", err)
-	}
-	return m
+	return string(data)
 }
 
 var testNow = time.Date(2025, 5, 14, 9, 30, 15, 123456789, time.UTC)
@@ -134,7 +158,8 @@ func newTestEnv(t *testing.T) testEnv {
 	return testEnv{svc: svc, store: st, site: m.Site("shop")}
 }
 
-const testSubject = "AbCdEfGhIjKlMnOp_-12"
+// testSubject is 22 characters, the shortest a subject id may be.
+const testSubject = "AbCdEfGhIjKlMnOp_-1234"
 
 // validInput is a custom choice that passes every rule.
 func validInput(site *manifest.Site) custos.ConsentInput {
@@ -180,6 +205,9 @@ func TestValidate(t *testing.T) {
 			[]string{"site", "subject", "method", "choices", "manifest_fingerprint"}},
 		{"unknown site", func(in *custos.ConsentInput) { in.Site = "elsewhere" }, []string{"site"}},
 		{"subject too short", func(in *custos.ConsentInput) { in.Subject = "abc" }, []string{"subject"}},
+		{"subject of 21 characters", func(in *custos.ConsentInput) { in.Subject = strings.Repeat("a", 21) }, []string{"subject"}},
+		{"subject of 22 characters", func(in *custos.ConsentInput) { in.Subject = strings.Repeat("a", 22) }, nil},
+		{"subject of 64 characters", func(in *custos.ConsentInput) { in.Subject = strings.Repeat("a", 64) }, nil},
 		{"subject too long", func(in *custos.ConsentInput) { in.Subject = strings.Repeat("a", 65) }, []string{"subject"}},
 		{"subject bad characters", func(in *custos.ConsentInput) { in.Subject = "jane.doe@example.com" }, []string{"subject"}},
 		{"choices empty", func(in *custos.ConsentInput) { in.Choices = map[string]bool{} }, []string{"choices"}},
@@ -462,8 +490,81 @@ func TestRecordIdempotent(t *testing.T) {
 	}
 	other := *idem
 	other.RequestHash = "h2"
+	_, _, err = env.svc.Record(context.Background(), in, Meta{}, &other)
+	if custos.ErrorCode(err) != custos.ECONFLICT {
+		t.Fatalf("key reused for another body: err = %v, want conflict", err)
+	}
+	// The Service answers from its own look-up, before the store's
+	// in-transaction check.
+	if got, want := custos.ErrorMessage(err), "this Idempotency-Key was used for another request"; got != want {
+		t.Errorf("conflict message = %q, want %q", got, want)
+	}
+	// The same key in another scope is another key.
+	elsewhere := *idem
+	elsewhere.Scope = "consents:blog"
+	if c, replay, err := env.svc.Record(context.Background(), in, Meta{}, &elsewhere); err != nil || replay || c.ID == first.ID {
+		t.Errorf("same key, other scope: replay=%v err=%v, want a new consent", replay, err)
+	}
+	if n, _ := env.store.CountConsents(context.Background()); n != 2 {
+		t.Errorf("store holds %d consents, want 2", n)
+	}
+}
+
+// TestRecordReplayAfterManifestChange: a retry is answered as the first
+// request was even when the manifest changed in between, so that the request
+// would now fail validation (its fingerprint is no longer current).
+func TestRecordReplayAfterManifestChange(t *testing.T) {
+	env := newTestEnv(t)
+	in := validInput(env.site)
+	idem := &custos.Idempotency{Key: "k1", Scope: "consents:shop", RequestHash: "h1"}
+	first, _, err := env.svc.Record(context.Background(), in, Meta{}, idem)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	changed := []byte(strings.Replace(readTestManifest(t), "Counts visits with on-premise analytics.", "Counts visits.", 1))
+	m, err := manifest.Parse("testdata/custos.yaml", changed)
+	if err != nil {
+		t.Fatalf("changed manifest: %v", err)
+	}
+	if m.Site("shop").Fingerprint() == in.ManifestFingerprint {
+		t.Fatal("the change did not change the fingerprint; the test proves nothing")
+	}
+	env.svc.Manifest = func() *manifest.Manifest { return m }
+	if _, err := env.svc.Validate(&in); custos.ErrorCode(err) != custos.EINVALID {
+		t.Fatalf("the retried request still validates (err %v); the test proves nothing", err)
+	}
+
+	again, replay, err := env.svc.Record(context.Background(), in, Meta{}, idem)
+	if err != nil || !replay {
+		t.Fatalf("retry after a manifest change: replay=%v err=%v %v, want the first answer", replay, err, custos.ErrorFields(err))
+	}
+	if diff := cmp.Diff(first, again); diff != "" {
+		t.Errorf("retry (-first +retry):\n%s", diff)
+	}
+	// Without the key the same request is refused as stale.
+	if _, _, err := env.svc.Record(context.Background(), in, Meta{}, nil); custos.ErrorCode(err) != custos.EINVALID {
+		t.Errorf("stale request without a key: err = %v, want invalid", err)
+	}
+	// A conflict is reported before validation too.
+	other := *idem
+	other.RequestHash = "h2"
 	if _, _, err := env.svc.Record(context.Background(), in, Meta{}, &other); custos.ErrorCode(err) != custos.ECONFLICT {
-		t.Errorf("key reused for another body: err = %v, want conflict", err)
+		t.Errorf("other body after a manifest change: err = %v, want conflict", err)
+	}
+	if n, _ := env.store.CountConsents(context.Background()); n != 1 {
+		t.Errorf("store holds %d consents, want 1", n)
+	}
+}
+
+// TestRecordIdempotentLookupFails: a store error on the look-up is returned
+// as it is, and nothing is recorded.
+func TestRecordIdempotentLookupFails(t *testing.T) {
+	env := newTestEnv(t)
+	env.store.failErr = custos.Errorf(custos.EUNAVAILABLE, "down")
+	idem := &custos.Idempotency{Key: "k1", Scope: "consents:shop", RequestHash: "h1"}
+	if _, _, err := env.svc.Record(context.Background(), validInput(env.site), Meta{}, idem); custos.ErrorCode(err) != custos.EUNAVAILABLE {
+		t.Errorf("err = %v, want the store's error", err)
 	}
 }
 

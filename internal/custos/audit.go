@@ -5,8 +5,8 @@ import "time"
 // Audit actions.
 const (
 	AuditConsentRecorded = "consent.recorded"
-	AuditManifestLoaded  = "manifest.loaded"  // first time a fingerprint is seen
-	AuditManifestChanged = "manifest.changed" // a site's fingerprint differs from the last one loaded
+	AuditManifestLoaded  = "manifest.loaded"  // a site's first manifest version
+	AuditManifestChanged = "manifest.changed" // anything in a site's definition differs from its last version
 )
 
 // AuditEntry is one link of the hash-chained audit trail. It holds ids and
@@ -28,8 +28,9 @@ type AuditEntry struct {
 type ManifestVersion struct {
 	ID          int64     `json:"id"`
 	Site        string    `json:"site"`
-	Fingerprint string    `json:"fingerprint"`
-	Source      string    `json:"source"` // file path or "demo"
-	Content     []byte    `json:"-"`      // the YAML as loaded
+	Fingerprint string    `json:"fingerprint"`  // what matters to consent; a change asks visitors again
+	ContentHash string    `json:"content_hash"` // hex SHA-256 over the site's whole definition; a change is a new version
+	Source      string    `json:"source"`       // file path or "demo"
+	Content     []byte    `json:"-"`            // the YAML as loaded
 	LoadedAt    time.Time `json:"loaded_at"`
 }

@@ -14,6 +14,13 @@ type ConsentStore interface {
 	// and replay=true, or an ECONFLICT error if the request hash differs.
 	RecordConsent(ctx context.Context, c *Consent, idem *Idempotency) (stored *Consent, replay bool, err error)
 
+	// Idempotent returns what an earlier request with this Idempotency-Key
+	// created in scope: the hash of that request and its consent. It returns
+	// an ENOTFOUND error for a key not seen. Callers look the key up before
+	// validating, so that a retry is answered as the first request was even
+	// if the manifest has changed since.
+	Idempotent(ctx context.Context, scope, key string) (requestHash string, c *Consent, err error)
+
 	// Consent returns one record by id (ENOTFOUND if absent).
 	Consent(ctx context.Context, id string) (*Consent, error)
 	// ConsentState returns the latest record of subject on site (ENOTFOUND if none).
@@ -22,6 +29,11 @@ type ConsentStore interface {
 	ConsentHistory(ctx context.Context, site, subject string) ([]*Consent, error)
 	// CountConsents returns the number of ledger rows (for tests and metrics).
 	CountConsents(ctx context.Context) (int64, error)
+	// WalkLedger calls fn for every consent in the order it was recorded,
+	// with the audit entry that recorded it (nil if there is none), so that
+	// the ledger can be checked against the chain. It streams; a non-nil
+	// error from fn stops the walk and is returned.
+	WalkLedger(ctx context.Context, fn func(c *Consent, e *AuditEntry) error) error
 }
 
 // AuditStore gives access to the audit trail.
@@ -40,9 +52,10 @@ type AuditStore interface {
 
 // ManifestStore keeps the history of manifests loaded.
 type ManifestStore interface {
-	// RecordManifest stores v if its fingerprint differs from the site's
-	// latest, with a manifest.loaded or manifest.changed audit entry in the
-	// same transaction. It reports whether anything was written.
+	// RecordManifest stores v if its ContentHash differs from the site's
+	// latest version, with a manifest.loaded (the site's first version) or
+	// manifest.changed audit entry in the same transaction. It reports
+	// whether anything was written.
 	RecordManifest(ctx context.Context, v *ManifestVersion) (changed bool, err error)
 	ManifestVersions(ctx context.Context, site string) ([]*ManifestVersion, error)
 }

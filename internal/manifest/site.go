@@ -1,6 +1,9 @@
 package manifest
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"maps"
 	"slices"
 	"strings"
@@ -31,6 +34,40 @@ func (s *Site) Fingerprint() string {
 		return fingerprint(s)
 	}
 	return s.fingerprint
+}
+
+// ContentHash is the hex SHA-256 of the site's whole definition as the
+// manifest declares it (canonical JSON, so key order and comments do not
+// count). Any change to what Custos does for the site — a jurisdiction's
+// mode, a processor, a retention period — changes it, and is recorded as a
+// new manifest version in the audit trail, even when the consent
+// fingerprint stays the same.
+func (s *Site) ContentHash() string {
+	b, err := json.Marshal(s)
+	if err != nil {
+		panic("manifest: encoding site: " + err.Error()) // only plain data types
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// Localized picks the value for locale from a per-locale map, falling back
+// to the site's first (default) locale, then to the smallest locale key, so
+// the choice is stable.
+func Localized[T any](s *Site, m map[string]T, locale string) T {
+	if v, ok := m[locale]; ok {
+		return v
+	}
+	if len(s.Locales) > 0 {
+		if v, ok := m[s.Locales[0]]; ok {
+			return v
+		}
+	}
+	if len(m) == 0 {
+		var zero T
+		return zero
+	}
+	return m[slices.Min(slices.Collect(maps.Keys(m)))]
 }
 
 // Category returns the category with id, or nil.
@@ -282,16 +319,5 @@ func normalizeOrigin(o string) (string, bool) {
 // locale, then to the text of the alphabetically first locale, so that a
 // visitor sees something rather than nothing.
 func (s *Site) TextIn(texts map[string]Text, locale string) Text {
-	if t, ok := texts[locale]; ok {
-		return t
-	}
-	if len(s.Locales) > 0 {
-		if t, ok := texts[s.Locales[0]]; ok {
-			return t
-		}
-	}
-	if len(texts) == 0 {
-		return Text{}
-	}
-	return texts[slices.Min(slices.Collect(maps.Keys(texts)))]
+	return Localized(s, texts, locale)
 }

@@ -174,7 +174,7 @@ func (w *writer) resolveIdempotency(ctx context.Context, tx *sql.Tx, ops []*op, 
 		o.write = false
 		e := known[k]
 		if e.hash != o.idem.RequestHash {
-			o.err = custos.Errorf(custos.ECONFLICT, "the Idempotency-Key was already used for a different request")
+			o.err = custos.Errorf(custos.ECONFLICT, "this Idempotency-Key was used for another request")
 			continue
 		}
 		o.stored, o.replay = e.consent, true
@@ -291,14 +291,18 @@ func (db *DB) CountConsents(ctx context.Context) (int64, error) {
 	return n, nil
 }
 
-func scanConsent(r scanner) (*custos.Consent, error) {
+// scanConsent reads the consentColumns of a row, then into extra the
+// columns the query selects after them.
+func scanConsent(r scanner, extra ...any) (*custos.Consent, error) {
 	var (
 		c       custos.Consent
 		choices string
 		method  string
 	)
-	err := r.Scan(&c.ID, &c.Site, &c.Subject, &choices, &method, &c.ManifestFingerprint, &c.Locale, &c.Region,
-		&c.Jurisdiction, &c.Mode, &c.NoticeVersion, &c.GPC, &c.IPPrefix, timeDest{&c.IssuedAt}, timeDest{&c.ExpiresAt}, &c.Receipt)
+	dest := append([]any{&c.ID, &c.Site, &c.Subject, &choices, &method, &c.ManifestFingerprint, &c.Locale, &c.Region,
+		&c.Jurisdiction, &c.Mode, &c.NoticeVersion, &c.GPC, &c.IPPrefix, timeDest{&c.IssuedAt}, timeDest{&c.ExpiresAt}, &c.Receipt},
+		extra...)
+	err := r.Scan(dest...)
 	if err != nil {
 		return nil, err
 	}

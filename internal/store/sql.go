@@ -39,6 +39,18 @@ func (d timeDest) Scan(v any) error {
 	return nil
 }
 
+// nullTimeDest is a timeDest that leaves the time zero for NULL (a column
+// of an outer join).
+type nullTimeDest struct{ t *time.Time }
+
+func (d nullTimeDest) Scan(v any) error {
+	if v == nil {
+		*d.t = time.Time{}
+		return nil
+	}
+	return timeDest(d).Scan(v)
+}
+
 // isUniqueViolation reports whether err is a primary key or unique
 // constraint failure on either engine.
 func isUniqueViolation(err error) bool {

@@ -369,7 +369,7 @@ func TestBatchIsolation(t *testing.T) {
 		entry := &custos.AuditEntry{Actor: "staff-1", Action: "test.action", ObjectType: "test", ObjectID: "1"}
 		var auditErr, manifestErr error
 		queue(t, db, &wg, func() { auditErr = db.AppendAudit(ctx, entry) })
-		mv := &custos.ManifestVersion{Site: "demo", Fingerprint: "f1", Source: "demo", Content: []byte("sites: {}")}
+		mv := &custos.ManifestVersion{Site: "demo", Fingerprint: "f1", ContentHash: audit.DetailsHash([]byte("sites: {}")), Source: "demo", Content: []byte("sites: {}")}
 		queue(t, db, &wg, func() { _, manifestErr = db.RecordManifest(ctx, mv) })
 		release()
 		wg.Wait()
@@ -569,9 +569,12 @@ func TestAppendAudit(t *testing.T) {
 func TestManifest(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
+		// rec records a version whose content hash is derived from content,
+		// as manifest.Site.ContentHash derives it from the definition.
 		rec := func(site, fp, content string) (*custos.ManifestVersion, bool) {
 			t.Helper()
-			v := &custos.ManifestVersion{Site: site, Fingerprint: fp, Source: "custos.yaml", Content: []byte(content), LoadedAt: t0}
+			v := &custos.ManifestVersion{Site: site, Fingerprint: fp, ContentHash: audit.DetailsHash([]byte(content)),
+				Source: "custos.yaml", Content: []byte(content), LoadedAt: t0}
 			changed, err := db.RecordManifest(ctx, v)
 			if err != nil {
 				t.Fatal(err)
@@ -583,46 +586,109 @@ func TestManifest(t *testing.T) {
 			t.Errorf("first manifest: changed %v, %+v", changed, v1)
 		}
 		if _, changed := rec("demo", "f1", "a: 1"); changed {
-			t.Error("the same fingerprint again was recorded")
+			t.Error("the same content again was recorded")
 		}
-		v2, changed := rec("demo", "f2", "a: 2")
+		// A change that leaves the consent fingerprint alone (a processor,
+		// a retention period) is a new version all the same.
+		v2, changed := rec("demo", "f1", "a: 1\nb: 2")
+		if !changed {
+			t.Error("changed content with the same fingerprint was not recorded")
+		}
+		v3, changed := rec("demo", "f2", "a: 2")
 		if !changed {
 			t.Error("a new fingerprint was not recorded")
 		}
 		if _, changed := rec("shop", "f2", "a: 2"); !changed {
 			t.Error("another site's first manifest was not recorded")
 		}
-		v3, changed := rec("demo", "f1", "a: 1")
+		v4, changed := rec("demo", "f1", "a: 1")
 		if !changed {
-			t.Error("going back to an earlier fingerprint was not recorded")
+			t.Error("going back to an earlier version was not recorded")
+		}
+		if _, changed := rec("demo", "f1", "a: 1"); changed {
+			t.Error("the latest content again was recorded")
 		}
 
 		got, err := db.ManifestVersions(ctx, "demo")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if diff := cmp.Diff([]*custos.ManifestVersion{v1, v2, v3}, got, exact); diff != "" {
+		if diff := cmp.Diff([]*custos.ManifestVersion{v1, v2, v3, v4}, got, exact); diff != "" {
 			t.Errorf("ManifestVersions (-recorded +read):\n%s", diff)
 		}
 
-		var actions []string
+		var entries []string
 		if err := db.AuditEntries(ctx, func(e *custos.AuditEntry) error {
-			actions = append(actions, e.Action+" "+e.ObjectType+" "+e.ObjectID)
+			entries = append(entries, e.Action+" "+e.ObjectType+" "+e.ObjectID+" "+e.DetailsHash)
 			return nil
 		}); err != nil {
 			t.Fatal(err)
 		}
+		h := func(content string) string { return audit.DetailsHash([]byte(content)) }
 		want := []string{
-			"manifest.loaded manifest demo@f1",
-			"manifest.changed manifest demo@f2",
-			"manifest.loaded manifest shop@f2",
-			"manifest.changed manifest demo@f1",
+			"manifest.loaded manifest demo@f1 " + h("a: 1"),
+			"manifest.changed manifest demo@f1 " + h("a: 1\nb: 2"),
+			"manifest.changed manifest demo@f2 " + h("a: 2"),
+			"manifest.loaded manifest shop@f2 " + h("a: 2"),
+			"manifest.changed manifest demo@f1 " + h("a: 1"),
 		}
-		if diff := cmp.Diff(want, actions); diff != "" {
+		if diff := cmp.Diff(want, entries); diff != "" {
 			t.Errorf("audit entries (-want +got):\n%s", diff)
 		}
-		verify(t, db, 4)
+		verify(t, db, 5)
 	})
+}
+
+// TestManifestBatch records versions of one site in one batch: the writer
+// must compare each with the one before it in the batch, not with the
+// database only.
+func TestManifestBatch(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		release := db.HoldWriter()
+		var wg sync.WaitGroup
+		changed := make([]bool, 4)
+		for i, content := range []string{"a", "a", "b", "b"} {
+			queue(t, db, &wg, func() {
+				v := &custos.ManifestVersion{Site: "demo", Fingerprint: "f1", ContentHash: audit.DetailsHash([]byte(content)), Content: []byte(content)}
+				var err error
+				if changed[i], err = db.RecordManifest(ctx, v); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		release()
+		wg.Wait()
+		if diff := cmp.Diff([]bool{true, false, true, false}, changed); diff != "" {
+			t.Errorf("changed (-want +got):\n%s", diff)
+		}
+		var actions []string
+		if err := db.AuditEntries(ctx, func(e *custos.AuditEntry) error { actions = append(actions, e.Action); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff([]string{custos.AuditManifestLoaded, custos.AuditManifestChanged}, actions); diff != "" {
+			t.Errorf("audit actions (-want +got):\n%s", diff)
+		}
+	})
+}
+
+func TestManifestInvalid(t *testing.T) {
+	db := storetest.Open(t)
+	ctx := context.Background()
+	_, err := db.RecordManifest(ctx, &custos.ManifestVersion{})
+	wantCode(t, err, custos.EINVALID)
+	var fields []string
+	for _, f := range custos.ErrorFields(err) {
+		fields = append(fields, f.Field)
+	}
+	if diff := cmp.Diff([]string{"site", "fingerprint", "content_hash"}, fields); diff != "" {
+		t.Errorf("invalid fields (-want +got):\n%s", diff)
+	}
+	_, err = db.RecordManifest(ctx, &custos.ManifestVersion{Site: "demo", Fingerprint: "f1"})
+	wantCode(t, err, custos.EINVALID)
+	if got, _ := db.ManifestVersions(ctx, "demo"); len(got) != 0 {
+		t.Errorf("%d versions recorded from invalid input", len(got))
+	}
 }
 
 // TestTamper changes the audit trail behind the store's back and checks

@@ -335,7 +335,7 @@ func (w *writer) commit(ops []*op) (err error) {
 				Action:      action,
 				ObjectType:  "manifest",
 				ObjectID:    o.manifest.Site + "@" + o.manifest.Fingerprint,
-				DetailsHash: audit.DetailsHash(o.manifest.Content),
+				DetailsHash: o.manifest.ContentHash,
 			}
 		}
 		audit.Seal(&e, seq, hash)

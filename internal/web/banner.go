@@ -86,13 +86,13 @@ func (s *Server) getBanner(w http.ResponseWriter, r *http.Request) error {
 	}
 	q := r.URL.Query()
 	region := q.Get("region")
-	if region == "" && s.cfg.GeoHeader != "" {
-		region = r.Header.Get(s.cfg.GeoHeader)
-		if !regionRE.MatchString(region) {
-			region = "" // CDNs send XX or T1 for unknown or Tor; treat as unknown
-		}
-	} else if region != "" && !regionRE.MatchString(region) {
+	if region != "" && !regionRE.MatchString(region) {
 		return custos.Invalid(custos.FieldError{Field: "region", Message: "must be an ISO 3166-1 alpha-2 or ISO 3166-2 code such as DE or US-CA"})
+	}
+	if s.cfg.GeoHeader != "" {
+		// The trusted header decides, here and when the choice is recorded,
+		// so the banner shown and the receipt agree on the jurisdiction.
+		region = s.geoRegion(r)
 	}
 	region = strings.ToUpper(region)
 	locale := site.BestLocale(q.Get("locale"), r.Header.Get("Accept-Language"))
@@ -118,6 +118,16 @@ func (s *Server) getBanner(w http.ResponseWriter, r *http.Request) error {
 	h.Set("Content-Type", "application/json")
 	w.Write(doc.body)
 	return nil
+}
+
+// geoRegion returns the region of the trusted geo header, or "" when the
+// header is missing or holds no region (CDNs send XX for unknown, T1 for Tor).
+func (s *Server) geoRegion(r *http.Request) string {
+	v := r.Header.Get(s.cfg.GeoHeader)
+	if !regionRE.MatchString(v) || strings.EqualFold(v, "XX") {
+		return ""
+	}
+	return strings.ToUpper(v)
 }
 
 func etagMatch(header, etag string) bool {
@@ -189,7 +199,7 @@ func buildBanner(site *manifest.Site, locale, region string) *bannerConfig {
 			for _, k := range v.Cookies {
 				bv.Cookies = append(bv.Cookies, bannerCookie{
 					Name: k.Name, Pattern: k.Pattern, Domain: k.Domain, Path: k.Path,
-					Duration: k.Duration.String(), Party: k.Party, Purpose: textOf(site, k.Purpose, locale),
+					Duration: k.Duration.String(), Party: k.Party, Purpose: manifest.Localized(site, k.Purpose, locale),
 				})
 			}
 			bc.Vendors = append(bc.Vendors, bv)
@@ -197,21 +207,4 @@ func buildBanner(site *manifest.Site, locale, region string) *bannerConfig {
 		cfg.Categories = append(cfg.Categories, bc)
 	}
 	return cfg
-}
-
-// textOf picks a plain string for locale from a per-locale map, falling
-// back as Site.TextIn does.
-func textOf(site *manifest.Site, m map[string]string, locale string) string {
-	if t, ok := m[locale]; ok {
-		return t
-	}
-	for _, l := range site.Locales {
-		if t, ok := m[l]; ok {
-			return t
-		}
-	}
-	for _, t := range m {
-		return t
-	}
-	return ""
 }

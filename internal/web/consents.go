@@ -2,6 +2,7 @@ package web
 
 import (
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/hex"
 	"net"
 	"net/http"
@@ -44,7 +45,10 @@ func (s *Server) postConsent(w http.ResponseWriter, r *http.Request) error {
 		GPC: r.Header.Get("Sec-GPC") == "1",
 	}
 	if s.cfg.GeoHeader != "" {
-		meta.Region = r.Header.Get(s.cfg.GeoHeader)
+		// The trusted header decides, as it did for the banner configuration;
+		// a region in the body is the client's word and is not used.
+		meta.Region = s.geoRegion(r)
+		in.Region = ""
 	}
 	c, replay, err := s.consents.Record(r.Context(), in, meta, idem)
 	if err != nil {
@@ -84,14 +88,19 @@ func idempotencyKey(r *http.Request) (*custos.Idempotency, error) {
 
 // clientIP returns the caller's address: from the trusted proxy header when
 // one is configured, else the TCP peer. It is only ever stored shortened.
+// Of a list such as X-Forwarded-For the last element is taken: it is the
+// one our proxy appended, while the ones before it are the client's word.
 func (s *Server) clientIP(r *http.Request) netip.Addr {
 	if s.cfg.ClientIPHeader != "" {
-		v := r.Header.Get(s.cfg.ClientIPHeader)
-		if i := strings.IndexByte(v, ','); i >= 0 {
-			v = v[:i]
-		}
-		if a, err := netip.ParseAddr(strings.TrimSpace(v)); err == nil {
-			return a.Unmap()
+		vs := r.Header.Values(s.cfg.ClientIPHeader)
+		if len(vs) > 0 {
+			v := vs[len(vs)-1]
+			if i := strings.LastIndexByte(v, ','); i >= 0 {
+				v = v[i+1:]
+			}
+			if a, err := netip.ParseAddr(strings.TrimSpace(v)); err == nil {
+				return a.Unmap()
+			}
 		}
 	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
@@ -131,10 +140,10 @@ type consentState struct {
 }
 
 // Reading a subject's consent: a banner may read the subject it names in
-// the path — consent ids are random secrets of at least 96 bits that only
+// the path — consent ids are random secrets of at least 128 bits that only
 // the visitor's browser holds, so naming one is the proof of being its
 // holder — and a server-to-server caller with an API token may read any.
-// Nothing lists or searches subjects without a token.
+// Nothing lists or searches subjects.
 func (s *Server) getConsentState(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.caller(r); err != nil {
 		return err
@@ -184,10 +193,16 @@ func (s *Server) getConsentHistory(w http.ResponseWriter, r *http.Request) error
 }
 
 // getReceipt exports one receipt: as an ISO/IEC TS 27560 record (default),
-// a Kantara Consent Receipt v1.1, or the bare JWS. A receipt id is as secret
-// as the consent id it was issued to.
+// a Kantara Consent Receipt v1.1, or the bare JWS.
+//
+// Receipt ids are not secrets: they stand in the audit trail and in
+// Location headers. So a browser must also prove it holds the subject the
+// receipt was issued to, by sending it in the Custos-Subject header; a
+// server with an API token needs no such proof. A receipt that exists but
+// is not the caller's is "not found", so ids cannot be probed.
 func (s *Server) getReceipt(w http.ResponseWriter, r *http.Request) error {
-	if _, err := s.caller(r); err != nil {
+	who, err := s.caller(r)
+	if err != nil {
 		return err
 	}
 	format := r.URL.Query().Get("format")
@@ -199,6 +214,9 @@ func (s *Server) getReceipt(w http.ResponseWriter, r *http.Request) error {
 	c, err := s.store.Consent(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
+	}
+	if who != apiClient && subtle.ConstantTimeCompare([]byte(r.Header.Get("Custos-Subject")), []byte(c.Subject)) != 1 {
+		return custos.Errorf(custos.ENOTFOUND, "no such receipt")
 	}
 	site := s.manifest().Site(c.Site)
 	if site == nil {

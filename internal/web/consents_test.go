@@ -10,6 +10,7 @@ import (
 	"github.com/custos-privacy/custos/internal/audit"
 	"github.com/custos-privacy/custos/internal/consent"
 	"github.com/custos-privacy/custos/internal/custos"
+	"github.com/custos-privacy/custos/internal/manifest"
 	"github.com/custos-privacy/custos/internal/store"
 	"github.com/custos-privacy/custos/internal/store/storetest"
 	"github.com/custos-privacy/custos/internal/web"
@@ -125,20 +126,30 @@ func TestConsentStateAndHistory(t *testing.T) {
 		t.Errorf("history %+v", hist)
 	}
 
-	// Receipt exports.
+	// Receipt exports, for the holder of the subject.
 	for _, f := range []string{"", "iso27560", "kantara"} {
-		s, _, b = e.do("GET", "/api/v1/receipts/"+latest.ID+"?format="+f, nil)
+		s, _, b = e.do("GET", "/api/v1/receipts/"+latest.ID+"?format="+f, nil, "Custos-Subject", subject)
 		if s != 200 || !strings.Contains(string(b), latest.ID) {
 			t.Errorf("format %q: %d %s", f, s, truncate(b))
 		}
 	}
-	s, hdr, b = e.do("GET", "/api/v1/receipts/"+latest.ID+"?format=jws", nil)
+	// A receipt id alone is no proof: it stands in the audit trail.
+	if s, _, _ := e.do("GET", "/api/v1/receipts/"+latest.ID, nil); s != 404 {
+		t.Errorf("receipt without Custos-Subject: %d, want 404", s)
+	}
+	if s, _, _ := e.do("GET", "/api/v1/receipts/"+latest.ID, nil, "Custos-Subject", "someone-else-entirely-0001"); s != 404 {
+		t.Errorf("receipt with another subject: %d, want 404", s)
+	}
+	if s, _, _ := e.do("GET", "/api/v1/receipts/"+latest.ID, nil, "Authorization", "Bearer "+testToken); s != 200 {
+		t.Errorf("receipt with an API token: %d", s)
+	}
+	s, hdr, b = e.do("GET", "/api/v1/receipts/"+latest.ID+"?format=jws", nil, "Custos-Subject", subject)
 	if s != 200 || string(b) != latest.Receipt || hdr.Get("Content-Type") != "application/jose" {
 		t.Errorf("jws: %d %q %s", s, hdr.Get("Content-Type"), truncate(b))
 	}
 
 	// Unknown subject, missing site, bad token.
-	if s, _, _ := e.do("GET", "/api/v1/consents/nobody-nobody-nobody?site=demo", nil); s != 404 {
+	if s, _, _ := e.do("GET", "/api/v1/consents/nobody-nobody-nobody-nobody?site=demo", nil); s != 404 {
 		t.Errorf("unknown subject: %d", s)
 	}
 	if s, _, b := e.do("GET", "/api/v1/consents/"+subject, nil); s != 422 || !strings.Contains(string(b), `"field":"site"`) {
@@ -313,4 +324,55 @@ func TestConcurrentConsentsKeepTheChain(t *testing.T) {
 	if got, err := audit.Verify(t.Context(), e.db); err != nil || got != n {
 		t.Errorf("audit: %d entries, %v", got, err)
 	}
+}
+
+// twoSites returns the demo manifest with a second site, "other", that
+// declares only https://www.other.example.
+func twoSites(t *testing.T) *manifest.Manifest {
+	t.Helper()
+	y := string(manifest.DemoYAML())
+	i := strings.Index(y, "  - id: demo\n")
+	if i < 0 {
+		t.Fatal("demo.yaml no longer starts its site with '  - id: demo'")
+	}
+	other := strings.Replace(y[i:], "  - id: demo\n", "  - id: other\n", 1)
+	other = strings.Replace(other, `    origins:
+      - http://localhost:8080
+      - http://127.0.0.1:8080
+      - https://www.demo.example
+`, `    origins:
+      - https://www.other.example
+`, 1)
+	m, err := manifest.Parse("two-sites.yaml", []byte(y+other))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// TestOriginIsCheckedPerSite: an origin declared by one site may not write
+// or read for another.
+func TestOriginIsCheckedPerSite(t *testing.T) {
+	e := newEnv(t, nil, func(o *options) { o.manifest = twoSites(t) })
+	in := e.validInput(subject)
+	in["site"] = "other"
+	in["manifest_fingerprint"] = twoSitesFingerprint(e)
+	before := e.ledger()
+	if s, _, b := e.do("POST", "/api/v1/consents", in, "Origin", "https://www.demo.example"); s != 403 {
+		t.Errorf("demo's origin writing for other: %d %s", s, b)
+	}
+	if after := e.ledger(); after != before {
+		t.Errorf("ledger changed: %+v → %+v", before, after)
+	}
+	if s, _, b := e.do("POST", "/api/v1/consents", in, "Origin", "https://www.other.example"); s != 201 {
+		t.Errorf("other's own origin: %d %s", s, b)
+	}
+	if s, _, _ := e.do("GET", "/api/v1/consents/"+subject+"?site=other", nil, "Origin", "https://www.demo.example"); s != 403 {
+		t.Errorf("demo's origin reading other: %d", s)
+	}
+}
+
+func twoSitesFingerprint(e *env) string {
+	_, _, b := e.do("GET", "/api/v1/sites/other/banner", nil)
+	return decode[struct{ Fingerprint string }](e.t, b).Fingerprint
 }

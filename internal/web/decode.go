@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -79,11 +80,11 @@ func decodeJSON(body []byte, v any) error {
 		case errors.Is(err, io.ErrUnexpectedEOF):
 			return malformed("ends too early")
 		case strings.HasPrefix(err.Error(), "json: unknown field "):
-			name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-			if len(name) > 64 || !utf8.ValidString(name) {
-				name = name[:min(len(name), 64)]
+			name, uerr := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
+			if uerr != nil {
+				name = "body"
 			}
-			return custos.Invalid(custos.FieldError{Field: name, Message: "is not a known field"})
+			return custos.Invalid(custos.FieldError{Field: custos.FieldName(name), Message: "is not a known field"})
 		default:
 			return malformed("could not be decoded")
 		}
@@ -115,10 +116,7 @@ func wrongEntries(body []byte, path string, want reflect.Type) []string {
 	var keys []string
 	for k, e := range m {
 		if e == nil || json.Unmarshal(mustMarshal(e), reflect.New(want).Interface()) != nil {
-			if len(k) > 64 {
-				k = k[:64]
-			}
-			keys = append(keys, k)
+			keys = append(keys, custos.FieldName(k))
 		}
 	}
 	sort.Strings(keys)

@@ -39,7 +39,9 @@ type env struct {
 }
 
 type options struct {
-	geoHeader string
+	geoHeader      string
+	clientIPHeader string
+	manifest       *manifest.Manifest
 }
 
 func newEnv(t *testing.T, db *store.DB, opts ...func(*options)) *env {
@@ -57,10 +59,13 @@ func newEnv(t *testing.T, db *store.DB, opts ...func(*options)) *env {
 	}
 	signer := consent.NewSigner(priv)
 	m := manifest.Demo()
+	if o.manifest != nil {
+		m = o.manifest
+	}
 	current := func() *manifest.Manifest { return m }
 	svc := &consent.Service{Store: db, Signer: signer, Manifest: current, Issuer: "http://custos.test"}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	s := web.New(web.Config{APITokens: []string{testToken}, GeoHeader: o.geoHeader}, log, db, svc, signer, current, nil)
+	s := web.New(web.Config{APITokens: []string{testToken}, GeoHeader: o.geoHeader, ClientIPHeader: o.clientIPHeader}, log, db, svc, signer, current, nil)
 	s.SetReady(true)
 	ts := httptest.NewServer(s.Handler())
 	t.Cleanup(ts.Close)

@@ -166,7 +166,8 @@ func (s *Server) preflight(w http.ResponseWriter, r *http.Request) error {
 	}
 	h := w.Header()
 	h.Set("Access-Control-Allow-Methods", "GET, POST")
-	h.Set("Access-Control-Allow-Headers", "Content-Type, Idempotency-Key, Authorization, X-Request-Id")
+	// Not Authorization: API tokens are for servers, never for pages.
+	h.Set("Access-Control-Allow-Headers", "Content-Type, Idempotency-Key, Custos-Subject, X-Request-Id")
 	h.Set("Access-Control-Max-Age", strconv.Itoa(86400))
 	w.WriteHeader(http.StatusNoContent)
 	return nil

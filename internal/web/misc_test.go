@@ -82,8 +82,20 @@ func TestBannerRegionFromGeoHeader(t *testing.T) {
 		t.Errorf("Vary %q", vary)
 	}
 	_, _, b = e.do("GET", "/api/v1/sites/demo/banner", nil, "CF-IPCountry", "XX")
-	if m := decode[struct{ Jurisdiction string }](t, b); m.Jurisdiction == "" {
-		t.Error("unknown region gave no jurisdiction")
+	if m := decode[struct{ Jurisdiction, Region string }](t, b); m.Jurisdiction != "global" || m.Region != "" {
+		t.Errorf("unknown region XX: jurisdiction %q region %q, want the catch-all", m.Jurisdiction, m.Region)
+	}
+	// With a trusted header, the query cannot override it: the banner and
+	// the receipt must agree on the jurisdiction.
+	_, _, b = e.do("GET", "/api/v1/sites/demo/banner?region=US-CA", nil, "CF-IPCountry", "FR")
+	if m := decode[struct{ Jurisdiction string }](t, b); m.Jurisdiction != "eu" {
+		t.Errorf("query region overrode the trusted header: %q", m.Jurisdiction)
+	}
+	in := e.validInput(subject)
+	in["region"] = "US-CA"
+	s, _, b := e.do("POST", "/api/v1/consents", in, "CF-IPCountry", "FR")
+	if c := decode[struct{ Jurisdiction, Region string }](t, b); s != 201 || c.Jurisdiction != "eu" || c.Region != "FR" {
+		t.Errorf("body region overrode the trusted header: %d %+v", s, c)
 	}
 }
 
@@ -115,7 +127,29 @@ func TestOperationalEndpoints(t *testing.T) {
 	if !strings.Contains(hdr.Get("Content-Security-Policy"), "frame-ancestors 'none'") || hdr.Get("X-Request-Id") == "" {
 		t.Errorf("headers %v", hdr)
 	}
-	if s, _, _ := e.do("DELETE", "/api/v1/consents", nil); s != http.StatusMethodNotAllowed && s != 404 {
-		t.Errorf("DELETE: %d", s)
+	s, hdr, b = e.do("DELETE", "/api/v1/consents", nil)
+	if s != http.StatusMethodNotAllowed || hdr.Get("Allow") != "POST" || hdr.Get("Content-Type") != "application/problem+json" {
+		t.Errorf("DELETE: %d Allow %q %s", s, hdr.Get("Allow"), b)
+	}
+	if s, hdr, _ := e.do("PUT", "/api/v1/sites/demo/banner", nil); s != http.StatusMethodNotAllowed || hdr.Get("Allow") != "GET, HEAD" {
+		t.Errorf("PUT banner: %d Allow %q", s, hdr.Get("Allow"))
+	}
+}
+
+func TestClientIPHeaderTakesTheProxysEntry(t *testing.T) {
+	e := newEnv(t, nil, func(o *options) { o.clientIPHeader = "X-Forwarded-For" })
+	// The client wrote the first entry; our proxy appended the last.
+	s, _, b := e.do("POST", "/api/v1/consents", e.validInput(subject), "X-Forwarded-For", "198.51.100.7, 203.0.113.9")
+	if s != 201 {
+		t.Fatalf("%d %s", s, b)
+	}
+	c := decode[struct {
+		IPPrefix string `json:"ip_prefix"`
+	}](t, b)
+	if c.IPPrefix != "203.0.0.0" {
+		t.Errorf("ip_prefix %q, want the proxy's entry shortened, 203.0.0.0", c.IPPrefix)
+	}
+	if strings.Contains(string(b), "203.0.113.9") || strings.Contains(string(b), "198.51.100.7") {
+		t.Errorf("a full address in the answer: %s", b)
 	}
 }

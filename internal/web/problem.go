@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 
@@ -49,34 +50,48 @@ var titleOf = map[string]string{
 	custos.EINTERNAL:     "Internal server error",
 }
 
-// badRequest is EINVALID for input that could not even be parsed; it maps
-// to 400 rather than 422.
-const badRequest = "bad_request"
+// Codes of HTTP's own: badRequest is for input that could not even be
+// parsed (400 rather than 422's EINVALID); methodNotAllowed for a known
+// path asked with another method.
+const (
+	badRequest       = "bad_request"
+	methodNotAllowed = "method_not_allowed"
+)
 
 func init() {
 	statusOf[badRequest] = http.StatusBadRequest
 	titleOf[badRequest] = "Malformed request"
+	statusOf[methodNotAllowed] = http.StatusMethodNotAllowed
+	titleOf[methodNotAllowed] = "Method not allowed"
 }
 
 // Error writes err as a problem+json response. Internal errors are logged
 // with the request id and answered with a generic text: their cause may hold
 // details the caller must not see.
 func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
+	rid := requestID(r.Context())
+	if r.Context().Err() != nil && errors.Is(err, r.Context().Err()) {
+		// The client went away; there is nobody to answer and nothing wrong.
+		s.log.DebugContext(r.Context(), "request cancelled by the client", "request_id", rid, "route", r.Pattern)
+		w.WriteHeader(499) // nginx's "client closed request", for the access log and metrics
+		return
+	}
 	code := custos.ErrorCode(err)
 	status, ok := statusOf[code]
 	if !ok {
 		code, status = custos.EINTERNAL, http.StatusInternalServerError
 	}
-	rid := requestID(r.Context())
 	if status >= 500 {
 		s.log.ErrorContext(r.Context(), "request failed", "request_id", rid, "route", r.Pattern, "err", err)
 	}
 	p := Problem{
-		Type:      problemTypeBase + code,
-		Title:     titleOf[code],
-		Status:    status,
-		Detail:    custos.ErrorMessage(err),
-		Instance:  r.URL.Path,
+		Type:   problemTypeBase + code,
+		Title:  titleOf[code],
+		Status: status,
+		Detail: custos.ErrorMessage(err),
+		// Not the path: it may hold a consent id. The request id names
+		// this occurrence, and finds it in the server log.
+		Instance:  "urn:custos:request:" + rid,
 		RequestID: rid,
 		Errors:    custos.ErrorFields(err),
 	}

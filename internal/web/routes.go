@@ -2,6 +2,10 @@ package web
 
 import (
 	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/custos-privacy/custos/internal/custos"
 )
 
 // Handler returns the whole HTTP handler: routes and middleware.
@@ -15,7 +19,6 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /api/v1/sites/{site}/banner", s.handle(s.getBanner))
 	mux.Handle("OPTIONS /api/v1/", s.handle(s.preflight))
 	mux.Handle("GET /api/v1/openapi.json", s.handle(s.getOpenAPI))
-	mux.Handle("/api/", s.handle(s.apiNotFound))
 
 	mux.Handle("GET /.well-known/jwks.json", s.handle(s.getJWKS))
 	mux.Handle("GET /schema/manifest.json", s.handle(s.getManifestSchema))
@@ -23,11 +26,40 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /readyz", s.handle(s.readyz))
 	mux.Handle("GET /metrics", s.metrics.handler())
 
-	var h http.Handler = mux
+	var h http.Handler = s.unrouted(mux)
 	h = s.cors(h)
 	h = securityHeaders(h)
 	h = s.observe(h)
 	h = s.recoverPanics(h)
 	h = withRequestID(h)
 	return h
+}
+
+// unrouted answers what mux has no handler for with a problem document
+// instead of ServeMux's plain text: 404, or 405 with Allow when the path
+// exists for other methods.
+func (s *Server) unrouted(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := mux.Handler(r); pattern != "" {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		var allow []string
+		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+			probe := r.Clone(r.Context())
+			probe.Method = m
+			if _, p := mux.Handler(probe); p != "" && !strings.HasPrefix(p, "OPTIONS ") {
+				allow = append(allow, m)
+			}
+		}
+		if len(allow) == 0 {
+			s.Error(w, r, custos.Errorf(custos.ENOTFOUND, "no such resource"))
+			return
+		}
+		if slices.Contains(allow, http.MethodGet) {
+			allow = append(allow, http.MethodHead)
+		}
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		s.Error(w, r, custos.Errorf(methodNotAllowed, "this resource allows %s", strings.Join(allow, ", ")))
+	})
 }

@@ -59,7 +59,3 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusOK, "application/json", map[string]string{"status": "ready"})
 	return nil
 }
-
-func (s *Server) apiNotFound(w http.ResponseWriter, r *http.Request) error {
-	return custos.Errorf(custos.ENOTFOUND, "no such API endpoint")
-}

@@ -70,12 +70,13 @@ CREATE TABLE idempotency_keys (
 );
 
 CREATE TABLE manifest_versions (
-    id          BIGINT      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    site        TEXT        NOT NULL,
-    fingerprint TEXT        NOT NULL,
-    source      TEXT        NOT NULL,
-    content     BYTEA       NOT NULL,
-    loaded_at   TIMESTAMPTZ NOT NULL
+    id           BIGINT      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    site         TEXT        NOT NULL,
+    fingerprint  TEXT        NOT NULL,
+    content_hash TEXT        NOT NULL,
+    source       TEXT        NOT NULL,
+    content      BYTEA       NOT NULL,
+    loaded_at    TIMESTAMPTZ NOT NULL
 );
 
 CREATE INDEX manifest_versions_site ON manifest_versions (site, id);

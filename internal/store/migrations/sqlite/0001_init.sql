@@ -84,12 +84,13 @@ CREATE TABLE idempotency_keys (
 
 -- Every manifest version loaded, per site.
 CREATE TABLE manifest_versions (
-    id          INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
-    site        TEXT    NOT NULL,
-    fingerprint TEXT    NOT NULL,
-    source      TEXT    NOT NULL,
-    content     BLOB    NOT NULL,
-    loaded_at   INTEGER NOT NULL
+    id           INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    site         TEXT    NOT NULL,
+    fingerprint  TEXT    NOT NULL,
+    content_hash TEXT    NOT NULL,
+    source       TEXT    NOT NULL,
+    content      BLOB    NOT NULL,
+    loaded_at    INTEGER NOT NULL
 ) STRICT;
 
 CREATE INDEX manifest_versions_site ON manifest_versions (site, id);
