@@ -259,7 +259,7 @@ func TestVerifyLedgerTamper(t *testing.T) {
 			name: "signature does not verify",
 			tamper: func(t *testing.T, env *ledgerEnv) {
 				// The current key's kid over another key's signature.
-				forged := &Signer{priv: newTestSigner(t).priv, jwk: env.signer.jwk}
+				forged := &Signer{priv: newTestSigner(t).priv, jwk: env.signer.jwk, header: env.signer.header}
 				env.resign(t, bad, forged, env.consents[bad])
 			},
 			reason: "signature does not verify",

@@ -54,8 +54,9 @@ type JWKS struct {
 // any retired keys added with AddRetired, for verification. It is safe for
 // concurrent use.
 type Signer struct {
-	priv ed25519.PrivateKey
-	jwk  JWK
+	priv   ed25519.PrivateKey
+	jwk    JWK
+	header []byte // the base64url JWS header: the same for every receipt, so encoded once
 
 	mu      sync.RWMutex
 	retired []JWK // verification only; never used to sign
@@ -64,7 +65,13 @@ type Signer struct {
 // NewSigner returns a Signer for priv.
 func NewSigner(priv ed25519.PrivateKey) *Signer {
 	pub := priv.Public().(ed25519.PublicKey)
-	return &Signer{priv: priv, jwk: publicJWK(pub)}
+	s := &Signer{priv: priv, jwk: publicJWK(pub)}
+	h, err := json.Marshal(jwsHeader{Alg: AlgEdDSA, Kid: s.jwk.Kid, Typ: ReceiptType})
+	if err != nil {
+		panic("consent: encoding the JWS header: " + err.Error()) // three constant strings
+	}
+	s.header = b64.AppendEncode(nil, h)
+	return s
 }
 
 // KeyID returns the kid of the signing key: its RFC 7638 thumbprint, so the
@@ -116,18 +123,28 @@ func (s *Signer) Sign(claims any) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("sign: encode claims: %w", err)
 	}
-	header, err := json.Marshal(jwsHeader{Alg: AlgEdDSA, Kid: s.jwk.Kid, Typ: ReceiptType})
-	if err != nil {
-		return "", fmt.Errorf("sign: encode header: %w", err)
-	}
-	return signCompact(s.priv, header, payload), nil
+	return compact(s.priv, s.header, payload), nil
 }
 
-// signCompact is the bare JWS compact serialisation, kept apart from the
-// header Custos uses so that it can be checked against RFC 8037 A.4.
+// signCompact is the bare JWS compact serialisation of any header, kept
+// apart from the header Custos uses so that it can be checked against
+// RFC 8037 A.4.
 func signCompact(priv ed25519.PrivateKey, header, payload []byte) string {
-	input := b64.EncodeToString(header) + "." + b64.EncodeToString(payload)
-	return input + "." + b64.EncodeToString(ed25519.Sign(priv, []byte(input)))
+	return compact(priv, b64.AppendEncode(nil, header), payload)
+}
+
+// compact builds header.payload.signature in one buffer: it runs once per
+// recorded consent.
+func compact(priv ed25519.PrivateKey, encodedHeader, payload []byte) string {
+	const sigLen = 86 // base64url of 64 bytes, unpadded
+	buf := make([]byte, 0, len(encodedHeader)+1+b64.EncodedLen(len(payload))+1+sigLen)
+	buf = append(buf, encodedHeader...)
+	buf = append(buf, '.')
+	buf = b64.AppendEncode(buf, payload)
+	sig := ed25519.Sign(priv, buf)
+	buf = append(buf, '.')
+	buf = b64.AppendEncode(buf, sig)
+	return string(buf)
 }
 
 // invalid returns the error VerifyReceipt and friends return: EINVALID with

@@ -1,11 +1,14 @@
 package web
 
 import (
+	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/custos-privacy/custos/internal/custos"
@@ -69,8 +72,8 @@ type bannerKey struct {
 }
 
 type bannerDoc struct {
-	body []byte
-	etag string
+	body, gz     []byte // gz is body gzipped once, for the clients that accept it (all browsers)
+	etag, etagGz string // each encoding is its own representation with its own strong ETag
 }
 
 // maxBannerCache bounds the cache; past it, documents are built per request.
@@ -106,17 +109,29 @@ func (s *Server) getBanner(w http.ResponseWriter, r *http.Request) error {
 	if s.cfg.GeoHeader != "" {
 		vary += ", " + s.cfg.GeoHeader
 	}
-	h.Add("Vary", vary)
-	h.Set("ETag", doc.etag)
+	h.Add("Vary", vary+", Accept-Encoding")
+	gzipped := acceptsGzip(r.Header.Get("Accept-Encoding"))
+	etag := doc.etag
+	if gzipped {
+		etag = doc.etagGz
+	}
+	h.Set("ETag", etag)
 	// Short freshness, then revalidation: a new manifest must reach
 	// visitors within minutes, and a 304 costs next to nothing.
 	h.Set("Cache-Control", "public, max-age=60, stale-while-revalidate=300")
-	if etagMatch(r.Header.Get("If-None-Match"), doc.etag) {
+	// Either ETag proves the client holds the current document.
+	if inm := r.Header.Get("If-None-Match"); etagMatch(inm, doc.etag) || etagMatch(inm, doc.etagGz) {
 		w.WriteHeader(http.StatusNotModified)
 		return nil
 	}
 	h.Set("Content-Type", "application/json")
-	w.Write(doc.body)
+	body := doc.body
+	if gzipped {
+		h.Set("Content-Encoding", "gzip")
+		body = doc.gz
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.Write(body)
 	return nil
 }
 
@@ -128,6 +143,21 @@ func (s *Server) geoRegion(r *http.Request) string {
 		return ""
 	}
 	return strings.ToUpper(v)
+}
+
+// acceptsGzip reports whether an Accept-Encoding value allows gzip: listed
+// (or "*") and not with q=0.
+func acceptsGzip(header string) bool {
+	for _, part := range strings.Split(header, ",") {
+		coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		coding = strings.TrimSpace(coding)
+		if coding != "gzip" && coding != "*" {
+			continue
+		}
+		q := strings.ReplaceAll(params, " ", "")
+		return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
+	}
+	return false
 }
 
 func etagMatch(header, etag string) bool {
@@ -160,7 +190,14 @@ func (s *Server) bannerDoc(m *manifest.Manifest, site *manifest.Site, locale, re
 	}
 	body = append(body, '\n')
 	sum := sha256.Sum256(body)
-	doc = &bannerDoc{body: body, etag: `"` + base64.RawURLEncoding.EncodeToString(sum[:16]) + `"`}
+	var gz bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
+	zw.Write(body)
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	tag := base64.RawURLEncoding.EncodeToString(sum[:16])
+	doc = &bannerDoc{body: body, gz: gz.Bytes(), etag: `"` + tag + `"`, etagGz: `"` + tag + `-gz"`}
 	s.bannerMu.Lock()
 	if s.bannerOf == m && len(s.bannerCache) < maxBannerCache {
 		s.bannerCache[key] = doc

@@ -1,7 +1,11 @@
 package web_test
 
 import (
+	"bytes"
+	"compress/gzip"
+	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -151,5 +155,39 @@ func TestClientIPHeaderTakesTheProxysEntry(t *testing.T) {
 	}
 	if strings.Contains(string(b), "203.0.113.9") || strings.Contains(string(b), "198.51.100.7") {
 		t.Errorf("a full address in the answer: %s", b)
+	}
+}
+
+func TestBannerGzip(t *testing.T) {
+	e := newEnv(t, nil)
+	get := func(enc string) (*http.Response, []byte) {
+		req, _ := http.NewRequest("GET", e.srv.URL+"/api/v1/sites/demo/banner?locale=en", nil)
+		req.Header.Set("Accept-Encoding", enc) // set by hand, so the transport leaves the body as sent
+		resp, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp, b
+	}
+	plainResp, plain := get("identity")
+	gzResp, gz := get("br, gzip;q=0.8")
+	if plainResp.Header.Get("Content-Encoding") != "" || gzResp.Header.Get("Content-Encoding") != "gzip" {
+		t.Fatalf("Content-Encoding %q / %q", plainResp.Header.Get("Content-Encoding"), gzResp.Header.Get("Content-Encoding"))
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(gz))
+	if err != nil {
+		t.Fatal(err)
+	}
+	unzipped, _ := io.ReadAll(zr)
+	if !bytes.Equal(unzipped, plain) || len(gz) >= len(plain) {
+		t.Errorf("gzip body: %d bytes for %d plain; equal after inflating: %v", len(gz), len(plain), bytes.Equal(unzipped, plain))
+	}
+	if gzResp.Header.Get("Content-Length") != strconv.Itoa(len(gz)) || gzResp.Header.Get("ETag") == plainResp.Header.Get("ETag") {
+		t.Errorf("Content-Length %q for %d bytes; ETags %q %q (must differ per encoding)", gzResp.Header.Get("Content-Length"), len(gz), gzResp.Header.Get("ETag"), plainResp.Header.Get("ETag"))
+	}
+	if r, _ := get("gzip;q=0"); r.Header.Get("Content-Encoding") != "" {
+		t.Error("gzip sent to a client that refused it")
 	}
 }
