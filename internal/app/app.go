@@ -169,7 +169,7 @@ func (a *App) flagSet(name, argsUsage, doc string) *flag.FlagSet {
 	fs.SetOutput(a.Stderr)
 	fs.Usage = func() {
 		w := fs.Output()
-		fmt.Fprintf(w, "Usage: custos %s [flags] %s\n\n%s\n", name, argsUsage, doc)
+		fmt.Fprintf(w, "Usage: custos %s\n\n%s\n", strings.TrimSpace(name+" [flags] "+argsUsage), doc)
 		var names []string
 		fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
 		if len(names) == 0 {

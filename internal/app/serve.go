@@ -128,12 +128,8 @@ if the new one has problems they are logged and the old one stays.`)
 		return err
 	}
 	defer db.Close()
-	applied, err := db.Migrate(ctx)
-	if err != nil {
+	if _, err := db.Migrate(ctx); err != nil { // the store logs each migration it applies
 		return fmt.Errorf("migrating: %w", err)
-	}
-	if len(applied) > 0 {
-		log.Info("migrations applied", "engine", db.Engine(), "migrations", applied)
 	}
 	signer, err := consent.LoadOrCreateKey(c.signingKey)
 	if err != nil {
