@@ -63,14 +63,7 @@ func TestAuditVerifyCatchesTampering(t *testing.T) {
 				args = append(args, "--anchor", head)
 			}
 
-			raw, err := sql.Open("sqlite", filepath.Join(data, "custos.db"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := raw.Exec(tc.sql); err != nil {
-				t.Fatal(err)
-			}
-			raw.Close()
+			tamper(t, data, tc.sql)
 
 			code, out, errs := run(t, nil, args...)
 			if code != 1 || !strings.Contains(out, "BROKEN") || !strings.Contains(out, tc.entry+":") {
@@ -101,14 +94,7 @@ func TestAuditVerifyCatchesLedgerTampering(t *testing.T) {
 			if code, out, _ := run(t, nil, "audit", "verify", "--data", data); code != 0 || !strings.Contains(out, "3 consents match their receipts") {
 				t.Fatalf("before tampering: %d %s", code, out)
 			}
-			raw, err := sql.Open("sqlite", filepath.Join(data, "custos.db"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := raw.Exec(tc.sql); err != nil {
-				t.Fatal(err)
-			}
-			raw.Close()
+			tamper(t, data, tc.sql)
 			code, out, errs := run(t, nil, "audit", "verify", "--data", data)
 			if code != 1 || !strings.Contains(out, tc.want) {
 				t.Errorf("exit %d, want 1 and %q: %s %s", code, tc.want, out, errs)
@@ -128,5 +114,18 @@ func TestAuditVerifyRefusesAMissingDatabase(t *testing.T) {
 	}
 	if _, err := os.Stat(dir); !os.IsNotExist(err) {
 		t.Errorf("audit verify created %s", dir)
+	}
+}
+
+// tamper runs SQL on the SQLite database in data behind Custos's back.
+func tamper(t *testing.T, data, query string) {
+	t.Helper()
+	raw, err := sql.Open("sqlite", filepath.Join(data, "custos.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	if _, err := raw.Exec(query); err != nil {
+		t.Fatal(err)
 	}
 }
