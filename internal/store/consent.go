@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/custos-privacy/custos/internal/audit"
@@ -58,12 +59,11 @@ func (db *DB) RecordConsent(ctx context.Context, c *custos.Consent, idem *custos
 	if err != nil {
 		return nil, false, fmt.Errorf("store: record consent: encode choices: %w", err)
 	}
-	// Give the stored copy its own map, decoded from what is stored, so it
-	// equals what a later read returns and the caller's map stays theirs.
-	s.Choices = nil
-	if err := json.Unmarshal(choices, &s.Choices); err != nil {
-		return nil, false, fmt.Errorf("store: record consent: decode choices: %w", err)
-	}
+	// Give the stored copy its own map, so the caller's map stays theirs.
+	// A map[string]bool survives the JSON round trip of a later read
+	// unchanged (nil stays nil, empty stays empty), so the copy equals what
+	// that read returns.
+	s.Choices = maps.Clone(s.Choices)
 	o := &op{
 		kind:    opConsent,
 		consent: &s,
@@ -188,23 +188,27 @@ func (w *writer) insertConsents(ctx context.Context, tx *sql.Tx, rows []*op) err
 	if len(rows) == 0 {
 		return nil
 	}
-	err := w.insertRows(ctx, tx, sqlConsents, len(rows), func(i int, a []any) []any {
-		o := rows[i]
-		c := o.consent
-		return append(a, c.ID, c.Site, c.Subject, o.choices, string(c.Method), c.ManifestFingerprint, c.Locale, c.Region,
-			c.Jurisdiction, c.Mode, c.NoticeVersion, c.GPC, c.IPPrefix, c.IssuedAt, c.ExpiresAt, c.Receipt,
-			custos.ConsentDataCategory, custos.ConsentPurpose, c.IssuedAt, o.seq)
-	}, nil)
+	err := w.insertRows(ctx, tx, sqlConsents, len(rows), func(i int, a []any) []any { return consentRow(rows[i], a) }, nil)
 	if err != nil {
 		if isUniqueViolation(err) {
 			return &custos.Error{Code: custos.ECONFLICT, Message: "a consent with this id is already recorded", Err: err}
 		}
 		return fmt.Errorf("insert consents: %w", err)
 	}
+	states := w.newestPerSubject(rows)
+	err = w.insertRows(ctx, tx, sqlStates, len(states), func(i int, a []any) []any { return stateRow(states[i], a) }, nil)
+	clear(states)
+	if err != nil {
+		return fmt.Errorf("update consent state: %w", err)
+	}
+	return nil
+}
 
-	// One upsert may not touch a row twice (PostgreSQL refuses), so keep
-	// only the newest consent per subject of this batch. Rows are in audit
-	// order, so among equal IssuedAt the later one wins, as in the upsert.
+// newestPerSubject returns the newest consent per subject of rows, in
+// w.states. One upsert may not touch a row twice (PostgreSQL refuses), so
+// the state upsert gets only these. Rows are in audit order, so among equal
+// IssuedAt the later one wins, as in the upsert.
+func (w *writer) newestPerSubject(rows []*op) []*op {
 	type subjectKey struct{ site, subject string }
 	states := w.states[:0]
 	at := make(map[subjectKey]int, len(rows))
@@ -220,16 +224,22 @@ func (w *writer) insertConsents(ctx context.Context, tx *sql.Tx, rows []*op) err
 		}
 	}
 	w.states = states
-	err = w.insertRows(ctx, tx, sqlStates, len(states), func(i int, a []any) []any {
-		o := states[i]
-		c := o.consent
-		return append(a, c.Site, c.Subject, c.ID, c.IssuedAt, o.seq, custos.ConsentDataCategory, custos.ConsentPurpose, c.IssuedAt)
-	}, nil)
-	clear(states)
-	if err != nil {
-		return fmt.Errorf("update consent state: %w", err)
-	}
-	return nil
+	return states
+}
+
+// stateRow appends the values of o's consent_state row.
+func stateRow(o *op, a []any) []any {
+	c := o.consent
+	return append(a, c.Site, c.Subject, c.ID, c.IssuedAt, o.seq, custos.ConsentDataCategory, custos.ConsentPurpose, c.IssuedAt)
+}
+
+// consentRow appends the values of o's ledger row, in the order of
+// consentInsertColumns.
+func consentRow(o *op, a []any) []any {
+	c := o.consent
+	return append(a, c.ID, c.Site, c.Subject, o.choices, string(c.Method), c.ManifestFingerprint, c.Locale, c.Region,
+		c.Jurisdiction, c.Mode, c.NoticeVersion, c.GPC, c.IPPrefix, c.IssuedAt, c.ExpiresAt, c.Receipt,
+		custos.ConsentDataCategory, custos.ConsentPurpose, c.IssuedAt, o.seq)
 }
 
 // Consent returns one ledger row by id.

@@ -34,6 +34,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -102,6 +103,10 @@ type DB struct {
 	// a field rather than a constant so the benchmark can compare it with
 	// one prepared single-row statement per row.
 	maxRows int
+
+	// ckpt runs SQLite's checkpoints beside the writer (nil on
+	// PostgreSQL); see checkpoint.go.
+	ckpt *checkpointer
 
 	mu     sync.Mutex
 	queue  []*op
@@ -185,7 +190,10 @@ func (db *DB) openSQLite(ctx context.Context, dir string) error {
 
 	// BEGIN IMMEDIATE takes the write lock when the transaction starts, so
 	// a writer never fails half-way on a lock another process took first.
-	write, err := sql.Open("sqlite", dsn("cache_size(-32768)")+"&_txlock=immediate")
+	// The writer never checkpoints in a commit: the checkpointer does (see
+	// checkpoint.go).
+	write, err := sql.Open("sqlite", dsn("cache_size(-32768)", "wal_autocheckpoint(0)",
+		"journal_size_limit("+strconv.Itoa(journalSizeLimit)+")")+"&_txlock=immediate")
 	if err != nil {
 		return fmt.Errorf("store: open sqlite: %w", err)
 	}
@@ -212,7 +220,18 @@ func (db *DB) openSQLite(ctx context.Context, dir string) error {
 		read.Close()
 		return fmt.Errorf("store: open sqlite: %w", err)
 	}
+	ckpt, err := sql.Open("sqlite", dsn("wal_autocheckpoint(0)"))
+	if err != nil {
+		write.Close()
+		read.Close()
+		return fmt.Errorf("store: open sqlite: %w", err)
+	}
+	ckpt.SetMaxOpenConns(1)
+	ckpt.SetMaxIdleConns(1)
+	ckpt.SetConnMaxLifetime(0)
+	ckpt.SetConnMaxIdleTime(0)
 	db.engine, db.dialect, db.write, db.read = EngineSQLite, sqliteDialect, write, read
+	db.ckpt = newCheckpointer(ckpt, db.log)
 	return nil
 }
 
@@ -266,7 +285,15 @@ func (db *DB) Close() error {
 	<-db.done
 
 	db.w.close()
-	err := db.read.Close()
+	var err error
+	if db.ckpt != nil {
+		err = db.ckpt.close()
+		// Leave the database file complete and the WAL empty.
+		if _, _, _, cerr := checkpoint(context.Background(), db.write, "TRUNCATE"); cerr != nil {
+			db.log.Warn("store: final checkpoint failed", "err", cerr)
+		}
+	}
+	err = errors.Join(err, db.read.Close())
 	if db.write != db.read {
 		err = errors.Join(err, db.write.Close())
 	}
@@ -298,6 +325,9 @@ type dialect struct {
 	// unnest says whether multi-row inserts pass one array per column
 	// (PostgreSQL) instead of a VALUES list.
 	unnest bool
+	// pipeline says whether the writer sends a batch as one pgx pipeline
+	// (see pipeline.go).
+	pipeline bool
 }
 
 var (
@@ -311,5 +341,6 @@ var (
 		maxParams:     65535,
 		numbered:      true,
 		unnest:        true,
+		pipeline:      true,
 	}
 )

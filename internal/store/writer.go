@@ -118,8 +118,12 @@ func (db *DB) run() {
 			close(batch[0].done)
 			continue
 		}
+		db.rewindWAL()
 		db.w.process(batch)
 		clear(batch) // the writer's buffers must not keep answered ops alive
+		if db.ckpt != nil {
+			db.ckpt.committed()
+		}
 	}
 }
 
@@ -192,6 +196,9 @@ type writer struct {
 	args    []any
 	sqls    map[sqlKey]string
 	stmts   map[string]*sql.Stmt
+	// head is the chain head this writer last committed, for the
+	// PostgreSQL pipeline (see pipeline.go).
+	head chainHead
 }
 
 func (w *writer) init(db *DB) {
@@ -260,7 +267,21 @@ func (w *writer) process(batch []*op) {
 // failures of the transaction (a replay, an idempotency conflict, an
 // unchanged manifest) are left in the ops; an error means nothing of the
 // batch was written.
-func (w *writer) commit(ops []*op) (err error) {
+func (w *writer) commit(ops []*op) error {
+	if w.canPipeline(ops) {
+		err := w.commitPipeline(ops)
+		if !errors.Is(err, errRedo) {
+			return err
+		}
+		for _, o := range ops {
+			o.reset()
+		}
+	}
+	return w.commitTx(ops)
+}
+
+// commitTx is commit through database/sql, a statement at a time.
+func (w *writer) commitTx(ops []*op) (err error) {
 	// The writer's statements must not be cut short by one caller's
 	// context: they carry other callers' writes too.
 	ctx := context.Background()
@@ -301,14 +322,7 @@ func (w *writer) commit(ops []*op) (err error) {
 			if !o.write {
 				continue
 			}
-			e = custos.AuditEntry{
-				Time:        now,
-				Actor:       "api",
-				Action:      custos.AuditConsentRecorded,
-				ObjectType:  "consent",
-				ObjectID:    o.consent.ID,
-				DetailsHash: o.details,
-			}
+			e = consentEntry(o, now)
 		case opAudit:
 			e = o.entry
 			if e.Time.IsZero() {
@@ -366,7 +380,22 @@ func (w *writer) commit(ops []*op) (err error) {
 	if err := tx.Commit(); err != nil {
 		return &wholeBatchError{fmt.Errorf("commit: %w", err)}
 	}
+	if w.db.dialect.pipeline {
+		w.head = chainHead{seq, hash, true}
+	}
 	return nil
+}
+
+// consentEntry is the audit entry of consent op o, before it is sealed.
+func consentEntry(o *op, now time.Time) custos.AuditEntry {
+	return custos.AuditEntry{
+		Time:        now,
+		Actor:       "api",
+		Action:      custos.AuditConsentRecorded,
+		ObjectType:  "consent",
+		ObjectID:    o.consent.ID,
+		DetailsHash: o.details,
+	}
 }
 
 // Multi-row statements.
@@ -537,13 +566,7 @@ func (w *writer) insertRows(ctx context.Context, tx *sql.Tx, k sqlKind, n int, r
 		return nil
 	}
 	if w.db.dialect.unnest && w.db.maxRows > 1 {
-		args := w.args[:0]
-		for i := range n {
-			args = row(i, args)
-		}
-		w.args = args
-		q, cols, err := w.unnest(k, args, n)
-		clear(args)
+		q, cols, err := w.unnestRows(k, n, row)
 		if err != nil {
 			return err
 		}
@@ -584,6 +607,18 @@ func (w *writer) run(ctx context.Context, tx *sql.Tx, q string, args []any, each
 		return err
 	}
 	return rows.Close()
+}
+
+// unnestRows is unnest of n rows, row(i, args) appending the values of row i.
+func (w *writer) unnestRows(k sqlKind, n int, row func(i int, args []any) []any) (string, []any, error) {
+	args := w.args[:0]
+	for i := range n {
+		args = row(i, args)
+	}
+	w.args = args
+	q, cols, err := w.unnest(k, args, n)
+	clear(args) // let the batch's values be collected
+	return q, cols, err
 }
 
 // unnest turns n rows of values (row after row in args) into one array per
@@ -639,12 +674,14 @@ func column[T any](args []any, c, ncol, n int) []T {
 }
 
 func (w *writer) insertAudit(ctx context.Context, tx *sql.Tx, entries []custos.AuditEntry) error {
-	err := w.insertRows(ctx, tx, sqlAudit, len(entries), func(i int, a []any) []any {
-		e := &entries[i]
-		return append(a, e.Seq, e.Time, e.Actor, e.Action, e.ObjectType, e.ObjectID, e.DetailsHash, e.PrevHash, e.Hash)
-	}, nil)
+	err := w.insertRows(ctx, tx, sqlAudit, len(entries), func(i int, a []any) []any { return auditRow(&entries[i], a) }, nil)
 	if err != nil {
 		return fmt.Errorf("insert audit entries: %w", err)
 	}
 	return nil
+}
+
+// auditRow appends the values of e's audit_log row.
+func auditRow(e *custos.AuditEntry, a []any) []any {
+	return append(a, e.Seq, e.Time, e.Actor, e.Action, e.ObjectType, e.ObjectID, e.DetailsHash, e.PrevHash, e.Hash)
 }
