@@ -108,6 +108,9 @@ type DB struct {
 	// PostgreSQL); see checkpoint.go.
 	ckpt *checkpointer
 
+	closeOnce sync.Once
+	closeErr  error
+
 	mu     sync.Mutex
 	queue  []*op
 	closed bool
@@ -272,13 +275,17 @@ func (db *DB) Ping(ctx context.Context) error {
 // committed and answered, then closes the database. Writes queued before
 // Close are not lost, which is what lets a graceful shutdown keep its 2xx
 // promises.
+//
+// Every call waits for the first to finish and returns its result, so that
+// no caller goes on (say, to remove the data directory) while the final
+// checkpoint is still being written.
 func (db *DB) Close() error {
+	db.closeOnce.Do(func() { db.closeErr = db.close() })
+	return db.closeErr
+}
+
+func (db *DB) close() error {
 	db.mu.Lock()
-	if db.closed {
-		db.mu.Unlock()
-		<-db.done
-		return nil
-	}
 	db.closed = true
 	db.mu.Unlock()
 	db.signal()
