@@ -91,13 +91,10 @@ type idemKey struct{ scope, key string }
 // NOTHING; the few keys that were already there are looked up one by one.
 // A replay or a conflict is an outcome of its op, not an error of the
 // batch, so one client's retry never fails the others' writes.
-func (w *writer) resolveIdempotency(ctx context.Context, tx *sql.Tx, ops []*op, now time.Time) error {
-	// The first op of each key in the batch claims it; later ops with the
-	// same key are answered like a retry of that first one.
-	var (
-		first  map[idemKey]*op
-		claims []*op
-	)
+// claimsOf marks the batch's consents to be written and returns the ops
+// that claim an idempotency key: the first op of each key in the batch;
+// later ops with the same key are answered like a retry of that first one.
+func claimsOf(ops []*op) (claims []*op, first map[idemKey]*op) {
 	for _, o := range ops {
 		if o.kind != opConsent {
 			continue
@@ -116,6 +113,11 @@ func (w *writer) resolveIdempotency(ctx context.Context, tx *sql.Tx, ops []*op, 
 		first[k] = o
 		claims = append(claims, o)
 	}
+	return claims, first
+}
+
+func (w *writer) resolveIdempotency(ctx context.Context, tx *sql.Tx, ops []*op, now time.Time) error {
+	claims, first := claimsOf(ops)
 	if len(claims) == 0 {
 		return nil
 	}

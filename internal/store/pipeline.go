@@ -12,7 +12,6 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 
-	"github.com/custos-privacy/custos/internal/audit"
 	"github.com/custos-privacy/custos/internal/custos"
 )
 
@@ -106,35 +105,13 @@ func (w *writer) commitPipeline(ops []*op) (err error) {
 	}
 
 	seq, hash := head.seq, head.hash
-	entries := w.entries[:0]
-	rows := w.rows[:0]
+	w.entries, w.rows = w.entries[:0], w.rows[:0]
 	for _, o := range ops {
-		var e custos.AuditEntry
-		switch o.kind {
-		case opConsent:
-			if !o.write {
-				continue
-			}
-			e = consentEntry(o, now)
-		case opAudit:
-			e = o.entry
-			if e.Time.IsZero() {
-				e.Time = now
-			}
-		}
-		audit.Seal(&e, seq, hash)
-		seq, hash = e.Seq, e.Hash
-		entries = append(entries, e)
-		switch o.kind {
-		case opConsent:
-			o.seq = e.Seq
-			o.stored = o.consent
-			rows = append(rows, o)
-		case opAudit:
-			o.entry = e
+		if e, ok := entryOf(o, now); ok {
+			seq, hash = w.chain(o, e, seq, hash)
 		}
 	}
-	w.entries, w.rows = entries, rows
+	entries, rows := w.entries, w.rows
 	if len(entries) == 0 {
 		// Only replays and conflicts: nothing to write.
 		w.head = head
@@ -232,28 +209,7 @@ func pipelineError(err error, commit bool) error {
 // batch's keys that are already stored and returns the ops whose keys are
 // new, which the pipeline then claims.
 func (w *writer) lookupIdempotency(ctx context.Context, conn *sql.Conn, ops []*op) ([]*op, error) {
-	var (
-		first  map[idemKey]*op
-		claims []*op
-	)
-	for _, o := range ops {
-		if o.kind != opConsent {
-			continue
-		}
-		o.write = true
-		if o.idem == nil {
-			continue
-		}
-		if first == nil {
-			first = map[idemKey]*op{}
-		}
-		k := idemKey{o.idem.Scope, o.idem.Key}
-		if _, dup := first[k]; dup {
-			continue
-		}
-		first[k] = o
-		claims = append(claims, o)
-	}
+	claims, first := claimsOf(ops)
 	if len(claims) == 0 {
 		return nil, nil
 	}

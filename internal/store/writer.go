@@ -312,21 +312,15 @@ func (w *writer) commitTx(ops []*op) (err error) {
 	}
 
 	// Seal the audit entries in queue order, one after the other.
-	entries := w.entries[:0]
-	rows := w.rows[:0]
+	w.entries, w.rows = w.entries[:0], w.rows[:0]
 	var manifestHeads map[string]string
 	for _, o := range ops {
 		var e custos.AuditEntry
 		switch o.kind {
-		case opConsent:
-			if !o.write {
+		case opConsent, opAudit:
+			var ok bool
+			if e, ok = entryOf(o, now); !ok {
 				continue
-			}
-			e = consentEntry(o, now)
-		case opAudit:
-			e = o.entry
-			if e.Time.IsZero() {
-				e.Time = now
 			}
 		case opManifest:
 			if manifestHeads == nil {
@@ -352,19 +346,9 @@ func (w *writer) commitTx(ops []*op) (err error) {
 				DetailsHash: o.manifest.ContentHash,
 			}
 		}
-		audit.Seal(&e, seq, hash)
-		seq, hash = e.Seq, e.Hash
-		entries = append(entries, e)
-		switch o.kind {
-		case opConsent:
-			o.seq = e.Seq
-			o.stored = o.consent
-			rows = append(rows, o)
-		case opAudit:
-			o.entry = e
-		}
+		seq, hash = w.chain(o, e, seq, hash)
 	}
-	w.entries, w.rows = entries, rows
+	entries, rows := w.entries, w.rows
 
 	if err := w.insertConsents(ctx, tx, rows); err != nil {
 		return err
@@ -684,4 +668,39 @@ func (w *writer) insertAudit(ctx context.Context, tx *sql.Tx, entries []custos.A
 // auditRow appends the values of e's audit_log row.
 func auditRow(e *custos.AuditEntry, a []any) []any {
 	return append(a, e.Seq, e.Time, e.Actor, e.Action, e.ObjectType, e.ObjectID, e.DetailsHash, e.PrevHash, e.Hash)
+}
+
+// entryOf returns the audit entry of a consent or audit op. ok is false for
+// a consent that is not written: a replay or a conflict.
+func entryOf(o *op, now time.Time) (e custos.AuditEntry, ok bool) {
+	switch o.kind {
+	case opConsent:
+		if !o.write {
+			return e, false
+		}
+		return consentEntry(o, now), true
+	case opAudit:
+		e = o.entry
+		if e.Time.IsZero() {
+			e.Time = now
+		}
+		return e, true
+	}
+	return e, false
+}
+
+// chain seals e after the entry (seq, hash), adds it to the batch and gives
+// o its outcome; it returns the new head of the chain.
+func (w *writer) chain(o *op, e custos.AuditEntry, seq int64, hash string) (int64, string) {
+	audit.Seal(&e, seq, hash)
+	w.entries = append(w.entries, e)
+	switch o.kind {
+	case opConsent:
+		o.seq = e.Seq
+		o.stored = o.consent
+		w.rows = append(w.rows, o)
+	case opAudit:
+		o.entry = e
+	}
+	return e.Seq, e.Hash
 }
