@@ -81,7 +81,7 @@ func TestAuditVerifyCatchesLedgerTampering(t *testing.T) {
 		name, sql, want string
 	}{
 		{"choices rewritten", `UPDATE consents SET choices = replace(choices, 'false', 'true'), method = 'accept_all' WHERE id = (SELECT min(id) FROM consents)`, "BROKEN ledger"},
-		{"consent deleted", `DELETE FROM consent_state; DELETE FROM consents WHERE id = (SELECT min(id) FROM consents)`, "consents were removed"},
+		{"consent deleted", `DELETE FROM consents WHERE id = (SELECT min(id) FROM consents)`, "consents were removed"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

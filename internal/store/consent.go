@@ -197,42 +197,7 @@ func (w *writer) insertConsents(ctx context.Context, tx *sql.Tx, rows []*op) err
 		}
 		return fmt.Errorf("insert consents: %w", err)
 	}
-	states := w.newestPerSubject(rows)
-	err = w.insertRows(ctx, tx, sqlStates, len(states), func(i int, a []any) []any { return stateRow(states[i], a) }, nil)
-	clear(states)
-	if err != nil {
-		return fmt.Errorf("update consent state: %w", err)
-	}
 	return nil
-}
-
-// newestPerSubject returns the newest consent per subject of rows, in
-// w.states. One upsert may not touch a row twice (PostgreSQL refuses), so
-// the state upsert gets only these. Rows are in audit order, so among equal
-// IssuedAt the later one wins, as in the upsert.
-func (w *writer) newestPerSubject(rows []*op) []*op {
-	type subjectKey struct{ site, subject string }
-	states := w.states[:0]
-	at := make(map[subjectKey]int, len(rows))
-	for _, o := range rows {
-		k := subjectKey{o.consent.Site, o.consent.Subject}
-		i, seen := at[k]
-		switch {
-		case !seen:
-			at[k] = len(states)
-			states = append(states, o)
-		case !o.consent.IssuedAt.Before(states[i].consent.IssuedAt):
-			states[i] = o
-		}
-	}
-	w.states = states
-	return states
-}
-
-// stateRow appends the values of o's consent_state row.
-func stateRow(o *op, a []any) []any {
-	c := o.consent
-	return append(a, c.Site, c.Subject, c.ID, c.IssuedAt, o.seq, custos.ConsentDataCategory, custos.ConsentPurpose, c.IssuedAt)
 }
 
 // consentRow appends the values of o's ledger row, in the order of
@@ -259,8 +224,10 @@ func (db *DB) Consent(ctx context.Context, id string) (*custos.Consent, error) {
 // ConsentState returns the subject's current consent on site: the one
 // issued last (of equal IssuedAt, the one recorded last).
 func (db *DB) ConsentState(ctx context.Context, site, subject string) (*custos.Consent, error) {
+	// The newest row of the subject, read from the end of the index
+	// consents_site_subject_issued: the state is derived, never stored twice.
 	c, err := scanConsent(db.read.QueryRowContext(ctx, `SELECT `+consentColumns+
-		` FROM consent_state s JOIN consents c ON c.id = s.consent_id WHERE s.site = $1 AND s.subject = $2`, site, subject))
+		` FROM consents c WHERE c.site = $1 AND c.subject = $2 ORDER BY c.issued_at DESC, c.audit_seq DESC LIMIT 1`, site, subject))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, custos.Errorf(custos.ENOTFOUND, "no consent recorded for this subject")
 	}

@@ -23,7 +23,7 @@ import (
 // and sends the whole transaction as one pgx pipeline:
 //
 //	BEGIN; UPDATE audit_head; INSERT idempotency_keys; INSERT consents;
-//	INSERT … ON CONFLICT UPDATE consent_state; INSERT audit_log; COMMIT
+//	INSERT audit_log; COMMIT
 //
 // The head update comes first, so it locks the head row before anything is
 // written, as commitTx's SELECT … FOR UPDATE does: appenders, on this node
@@ -134,13 +134,6 @@ func (w *writer) commitPipeline(ops []*op) (err error) {
 	}
 	if len(rows) > 0 {
 		q, cols, err := w.unnestRows(sqlConsents, len(rows), func(i int, a []any) []any { return consentRow(rows[i], a) })
-		if err != nil {
-			return &wholeBatchError{err}
-		}
-		b.Queue(q, cols...)
-		states := w.newestPerSubject(rows)
-		q, cols, err = w.unnestRows(sqlStates, len(states), func(i int, a []any) []any { return stateRow(states[i], a) })
-		clear(states)
 		if err != nil {
 			return &wholeBatchError{err}
 		}

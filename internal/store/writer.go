@@ -192,7 +192,6 @@ type writer struct {
 	live    []*op
 	entries []custos.AuditEntry
 	rows    []*op
-	states  []*op
 	args    []any
 	sqls    map[sqlKey]string
 	stmts   map[string]*sql.Stmt
@@ -405,7 +404,6 @@ type sqlKind uint8
 const (
 	sqlIdempotency sqlKind = iota
 	sqlConsents
-	sqlStates
 	sqlAudit
 	nSQLKinds
 )
@@ -422,15 +420,6 @@ var sqlShapes = [nSQLKinds]struct{ head, tail string }{
 	},
 	sqlConsents: {
 		head: `INSERT INTO consents (` + consentInsertColumns + `)`,
-	},
-	// The state follows the consent issued last; of two issued in the same
-	// microsecond, the one recorded last.
-	sqlStates: {
-		head: `INSERT INTO consent_state (site, subject, consent_id, issued_at, audit_seq, data_category, purpose, collected_at)`,
-		tail: ` ON CONFLICT (site, subject) DO UPDATE SET consent_id = excluded.consent_id,` +
-			` issued_at = excluded.issued_at, audit_seq = excluded.audit_seq,` +
-			` data_category = excluded.data_category, purpose = excluded.purpose, collected_at = excluded.collected_at` +
-			` WHERE excluded.issued_at >= consent_state.issued_at`,
 	},
 	sqlAudit: {
 		head: `INSERT INTO audit_log (seq, time, actor, action, object_type, object_id, details_hash, prev_hash, hash)`,
