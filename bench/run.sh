@@ -96,6 +96,26 @@ start_server() {
 # TRIES times in all) and the least disturbed attempt is kept.
 OTHER_MAX=${OTHER_MAX:-0.15}
 TRIES=${TRIES:-3}
+# quiet_enough and keep_best are the retry rule shared by load and wrkrun.
+# They use the caller's locals name, k, best and bestother (bash scoping):
+# quiet_enough remembers the least disturbed attempt so far and succeeds if
+# attempt k was quiet enough to keep; keep_best copies that attempt to
+# $OUT/NAME.{json,txt}.
+quiet_enough() {
+	local other
+	other=$(jq -r '.other_cpu_cores // 0' "$OUT/$name.$k.json" 2>/dev/null || echo 9)
+	if [[ -z $best ]] || awk -v a="$other" -v b="$bestother" 'BEGIN {exit !(a < b)}'; then
+		best=$k bestother=$other
+	fi
+	awk -v a="$other" -v m="$OTHER_MAX" 'BEGIN {exit !(a <= m)}' && return 0
+	echo "   other processes used $other cores during the run; trying again" >&2
+	return 1
+}
+keep_best() {
+	cp "$OUT/$name.$best.json" "$OUT/$name.json"
+	cp "$OUT/$name.$best.txt" "$OUT/$name.txt"
+}
+
 load() {
 	local name=$1 best= bestother= other k
 	shift
@@ -104,15 +124,9 @@ load() {
 		"$LOAD" -url "$URL" -c "$C" -d "$D" -warmup "$WARMUP" -pid "$pid" -wait-quiet 2m -json "${dbcomm[@]}" "$@" \
 			>"$OUT/$name.$k.json" 2> >(tee "$OUT/$name.$k.txt" >&2) || echo "   (the run reported failures)" >&2
 		sleep 0.2
-		other=$(jq -r '.other_cpu_cores // 0' "$OUT/$name.$k.json" 2>/dev/null || echo 9)
-		if [[ -z $best ]] || awk -v a="$other" -v b="$bestother" 'BEGIN {exit !(a < b)}'; then
-			best=$k bestother=$other
-		fi
-		awk -v a="$other" -v m="$OTHER_MAX" 'BEGIN {exit !(a <= m)}' && break
-		echo "   other processes used $other cores during the run; trying again" >&2
+		quiet_enough && break
 	done
-	cp "$OUT/$name.$best.json" "$OUT/$name.json"
-	cp "$OUT/$name.$best.txt" "$OUT/$name.txt"
+	keep_best
 }
 
 # busy_ticks: busy and total jiffies of the whole machine, from /proc/stat
@@ -159,15 +173,9 @@ wrkrun() {
 			   other_cpu_cores: (($busy - $srv - $db) / $hz / $secs - $wrkcpu / $secs),
 			   non_2xx: ($txt | test("Non-2xx"))}' >"$OUT/$name.$k.json"
 		cat "$OUT/$name.$k.txt" >&2
-		other=$(jq -r .other_cpu_cores "$OUT/$name.$k.json")
-		if [[ -z $best ]] || awk -v a="$other" -v b="$bestother" 'BEGIN {exit !(a < b)}'; then
-			best=$k bestother=$other
-		fi
-		awk -v a="$other" -v m="$OTHER_MAX" 'BEGIN {exit !(a <= m)}' && break
-		echo "   other processes used $other cores during the run; trying again" >&2
+		quiet_enough && break
 	done
-	cp "$OUT/$name.$best.json" "$OUT/$name.json"
-	cp "$OUT/$name.$best.txt" "$OUT/$name.txt"
+	keep_best
 }
 
 for engine in $ENGINES; do

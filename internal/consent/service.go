@@ -47,7 +47,6 @@ var (
 	// changes the visitor's choices), so it must be long enough to hold 128
 	// random bits: 22 base64url characters.
 	subjectRE = regexp.MustCompile(`^[A-Za-z0-9_-]{22,64}$`)
-	regionRE  = regexp.MustCompile(`^[A-Za-z]{2}(-[A-Za-z0-9]{1,3})?$`)
 )
 
 // maxUnknownReported caps how many unknown choices keys are listed, so a
@@ -118,7 +117,7 @@ func (s *Service) Validate(in *custos.ConsentInput) (*manifest.Site, error) {
 		f.Add("locale", "not a locale of this site; use one of %s", strings.Join(site.Locales, ", "))
 	}
 
-	if in.Region != "" && !regionRE.MatchString(in.Region) {
+	if in.Region != "" && !manifest.WellFormedRegion(in.Region) {
 		f.Add("region", "must be an ISO 3166 code such as DE or US-CA")
 	}
 
@@ -231,7 +230,7 @@ func (s *Service) Record(ctx context.Context, in custos.ConsentInput, meta Meta,
 		return nil, false, err
 	}
 	region := in.Region
-	if r := strings.TrimSpace(meta.Region); r != "" && regionRE.MatchString(r) {
+	if r := strings.TrimSpace(meta.Region); r != "" && manifest.WellFormedRegion(r) {
 		region = strings.ToUpper(r)
 	}
 	j := site.Jurisdiction(region)

@@ -67,6 +67,15 @@ var usStates = set(`
 // differently.
 var commonMistakes = map[string]string{"UK": "GB", "EL": "GR"}
 
+var wellFormedRE = regexp.MustCompile(`^[A-Za-z]{2}(-[A-Za-z0-9]{1,3})?$`)
+
+// WellFormedRegion reports whether s has the shape of a region code as
+// visitors' requests and geo headers carry it — ISO 3166-1 alpha-2 ("de")
+// or ISO 3166-2 ("US-CA"), any case — without checking that it is
+// assigned: an unknown but well-formed region resolves to the "*"
+// jurisdiction.
+func WellFormedRegion(s string) bool { return wellFormedRE.MatchString(s) }
+
 var subdivisionRE = regexp.MustCompile(`^([A-Z]{2})-([A-Z0-9]{1,3})$`)
 
 // checkRegion returns "" if code is a region a manifest may name (a

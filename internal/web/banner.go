@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -79,8 +78,6 @@ type bannerDoc struct {
 // maxBannerCache bounds the cache; past it, documents are built per request.
 const maxBannerCache = 4096
 
-var regionRE = regexp.MustCompile(`^[A-Za-z]{2}(-[A-Za-z0-9]{1,3})?$`)
-
 func (s *Server) getBanner(w http.ResponseWriter, r *http.Request) error {
 	m := s.manifest()
 	site := m.Site(r.PathValue("site"))
@@ -89,7 +86,7 @@ func (s *Server) getBanner(w http.ResponseWriter, r *http.Request) error {
 	}
 	q := r.URL.Query()
 	region := q.Get("region")
-	if region != "" && !regionRE.MatchString(region) {
+	if region != "" && !manifest.WellFormedRegion(region) {
 		return custos.Invalid(custos.FieldError{Field: "region", Message: "must be an ISO 3166-1 alpha-2 or ISO 3166-2 code such as DE or US-CA"})
 	}
 	if s.cfg.GeoHeader != "" {
@@ -139,7 +136,7 @@ func (s *Server) getBanner(w http.ResponseWriter, r *http.Request) error {
 // header is missing or holds no region (CDNs send XX for unknown, T1 for Tor).
 func (s *Server) geoRegion(r *http.Request) string {
 	v := r.Header.Get(s.cfg.GeoHeader)
-	if !regionRE.MatchString(v) || strings.EqualFold(v, "XX") {
+	if !manifest.WellFormedRegion(v) || strings.EqualFold(v, "XX") {
 		return ""
 	}
 	return strings.ToUpper(v)
