@@ -42,6 +42,7 @@ type Site struct {
 	Jurisdictions  []*Jurisdiction `yaml:"jurisdictions" json:"jurisdictions"`
 	Notices        []*Notice       `yaml:"notices" json:"notices"`
 	Cookie         ConsentCookie   `yaml:"cookie" json:"cookie"`
+	Banner         Banner          `yaml:"banner" json:"banner"`
 
 	fingerprint string           // computed by Parse
 	matcher     language.Matcher // of Locales, built by Parse for BestLocale
@@ -61,6 +62,21 @@ type ConsentCookie struct {
 	Name   string `yaml:"name" json:"name"`     // default "custos_consent"
 	Domain string `yaml:"domain" json:"domain"` // default: the page's host
 }
+
+// Banner holds the banner's options that do not change what a visitor
+// consents to, so they are outside the fingerprint.
+type Banner struct {
+	// FloatingButton shows a small button that reopens the preference
+	// centre; nil means true. Sites that put a data-custos-open link in their
+	// footer may turn it off.
+	FloatingButton *bool `yaml:"floating_button" json:"floating_button,omitempty"`
+	// ConsentMode issues Google Consent Mode v2 calls (gtag('consent', ...))
+	// from the categories' consent_mode lists.
+	ConsentMode bool `yaml:"consent_mode" json:"consent_mode,omitempty"`
+}
+
+// ShowFloatingButton reports whether the banner shows its reopen button.
+func (b Banner) ShowFloatingButton() bool { return b.FloatingButton == nil || *b.FloatingButton }
 
 // Text is a short name and a longer description in one locale.
 type Text struct {

@@ -406,6 +406,24 @@ func validDomain(d string) bool {
 	return true
 }
 
+// checkNoticeURL accepts an absolute URL, or a path from the root of the
+// site's own origin (/en/privacy), which the banner resolves against the page.
+func checkNoticeURL(s string) string {
+	if strings.HasPrefix(s, "/") {
+		if strings.HasPrefix(s, "//") || strings.ContainsAny(s, " \t\n\\") {
+			return fmt.Sprintf("%q is not a path such as /en/privacy", s)
+		}
+		if _, err := url.Parse(s); err != nil {
+			return fmt.Sprintf("%q is not a path such as /en/privacy", s)
+		}
+		return ""
+	}
+	if msg := checkURL(s, false); msg != "" {
+		return msg + ", or a path on the site such as /en/privacy"
+	}
+	return ""
+}
+
 // checkURL returns "" if s is an absolute URL (https only when httpsOnly),
 // or why not.
 func checkURL(s string, httpsOnly bool) string {
@@ -627,7 +645,7 @@ func (l *loader) checkNotices(sc *siteScope, notices []*Notice) {
 			l.errorf(field(p, "region"), "%q is neither a jurisdiction id (%s) nor a region code; write \"*\" for the global notice",
 				n.Region, strings.Join(slices.Sorted(maps.Keys(sc.juris)), ", "))
 		}
-		if msg := checkURL(n.URL, false); msg != "" {
+		if msg := checkNoticeURL(n.URL); msg != "" {
 			l.errorf(field(p, "url"), "%s", msg)
 		}
 		dateOK := false

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/custos-privacy/custos/internal/banner"
 	"github.com/custos-privacy/custos/internal/custos"
 	"github.com/custos-privacy/custos/internal/manifest"
 )
@@ -68,6 +69,7 @@ type bannerCookie struct {
 // of well-formed region codes times the locales.
 type bannerKey struct {
 	site, locale, region string
+	script, gpc          bool // the script with the config inlined, for a GPC request
 }
 
 type bannerDoc struct {
@@ -79,8 +81,23 @@ type bannerDoc struct {
 const maxBannerCache = 4096
 
 func (s *Server) getBanner(w http.ResponseWriter, r *http.Request) error {
+	return s.serveBanner(w, r, r.PathValue("site"), false)
+}
+
+// getBannerScript serves /banner/{site}.js, the one tag a site embeds: the
+// banner script with the site's configuration in the visitor's locale
+// inlined, so it can show without another request.
+func (s *Server) getBannerScript(w http.ResponseWriter, r *http.Request) error {
+	id, ok := strings.CutSuffix(r.PathValue("file"), ".js")
+	if !ok {
+		return custos.Errorf(custos.ENOTFOUND, "no such resource; the banner is at /banner/{site}.js")
+	}
+	return s.serveBanner(w, r, id, true)
+}
+
+func (s *Server) serveBanner(w http.ResponseWriter, r *http.Request, id string, script bool) error {
 	m := s.manifest()
-	site := m.Site(r.PathValue("site"))
+	site := m.Site(id)
 	if site == nil {
 		return custos.Errorf(custos.ENOTFOUND, "no site with this id in the manifest")
 	}
@@ -97,12 +114,19 @@ func (s *Server) getBanner(w http.ResponseWriter, r *http.Request) error {
 	region = strings.ToUpper(region)
 	locale := site.BestLocale(q.Get("locale"), r.Header.Get("Accept-Language"))
 
-	doc, err := s.bannerDoc(m, site, locale, region)
+	key := bannerKey{site: site.ID, locale: locale, region: region, script: script}
+	vary := "Accept-Language"
+	if script {
+		// The script tells the banner of a GPC request, for browsers that
+		// send the header but do not expose navigator.globalPrivacyControl.
+		key.gpc = r.Header.Get("Sec-GPC") == "1"
+		vary += ", Sec-GPC"
+	}
+	doc, err := s.bannerDoc(m, site, key)
 	if err != nil {
 		return err
 	}
 	h := w.Header()
-	vary := "Accept-Language"
 	if s.cfg.GeoHeader != "" {
 		vary += ", " + s.cfg.GeoHeader
 	}
@@ -121,7 +145,11 @@ func (s *Server) getBanner(w http.ResponseWriter, r *http.Request) error {
 		w.WriteHeader(http.StatusNotModified)
 		return nil
 	}
-	h.Set("Content-Type", "application/json")
+	if script {
+		h.Set("Content-Type", "text/javascript; charset=utf-8")
+	} else {
+		h.Set("Content-Type", "application/json")
+	}
 	body := doc.body
 	if gzipped {
 		h.Set("Content-Encoding", "gzip")
@@ -169,8 +197,7 @@ func etagMatch(header, etag string) bool {
 
 // bannerDoc returns the encoded configuration, from the cache when the
 // manifest has not changed since it was built.
-func (s *Server) bannerDoc(m *manifest.Manifest, site *manifest.Site, locale, region string) (*bannerDoc, error) {
-	key := bannerKey{site.ID, locale, region}
+func (s *Server) bannerDoc(m *manifest.Manifest, site *manifest.Site, key bannerKey) (*bannerDoc, error) {
 	s.bannerMu.Lock()
 	if s.bannerOf != m {
 		clear(s.bannerCache)
@@ -181,11 +208,17 @@ func (s *Server) bannerDoc(m *manifest.Manifest, site *manifest.Site, locale, re
 	if doc != nil {
 		return doc, nil
 	}
-	body, err := json.Marshal(buildBanner(site, locale, region))
+	var body []byte
+	var err error
+	if key.script {
+		body, err = banner.Script(banner.Configure(site, key.locale, key.region, key.gpc))
+	} else {
+		body, err = json.Marshal(buildBanner(site, key.locale, key.region))
+		body = append(body, '\n')
+	}
 	if err != nil {
 		return nil, err
 	}
-	body = append(body, '\n')
 	sum := sha256.Sum256(body)
 	var gz bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)

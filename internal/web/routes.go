@@ -17,14 +17,20 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /api/v1/consents/{subject}/history", s.handle(s.getConsentHistory))
 	mux.Handle("GET /api/v1/receipts/{id}", s.handle(s.getReceipt))
 	mux.Handle("GET /api/v1/sites/{site}/banner", s.handle(s.getBanner))
+	mux.Handle("GET /banner/{file}", s.handle(s.getBannerScript))
 	mux.Handle("OPTIONS /api/v1/", s.handle(s.preflight))
 	mux.Handle("GET /api/v1/openapi.json", s.handle(s.getOpenAPI))
 
 	mux.Handle("GET /.well-known/jwks.json", s.handle(s.getJWKS))
+	mux.Handle("GET /.well-known/gpc.json", s.handle(s.getGPC))
 	mux.Handle("GET /schema/manifest.json", s.handle(s.getManifestSchema))
 	mux.Handle("GET /healthz", s.handle(s.healthz))
 	mux.Handle("GET /readyz", s.handle(s.readyz))
 	mux.Handle("GET /metrics", s.metrics.handler())
+
+	for _, p := range s.cfg.PagePatterns {
+		mux.Handle(p, s.cfg.Pages)
+	}
 
 	var h http.Handler = s.unrouted(mux)
 	h = s.cors(h)

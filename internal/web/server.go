@@ -40,6 +40,10 @@ type Config struct {
 	APITokens []string
 	// MaxBodyBytes caps request bodies; 0 means 64 KiB.
 	MaxBodyBytes int64
+	// Pages are extra pages mounted on the server, such as the demo site:
+	// ServeMux patterns and the handler that answers them.
+	Pages        http.Handler
+	PagePatterns []string
 }
 
 // Server serves the Custos HTTP API.

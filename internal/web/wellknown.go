@@ -59,3 +59,16 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusOK, "application/json", map[string]string{"status": "ready"})
 	return nil
 }
+
+// gpcSupported is when Custos began to honour Global Privacy Control: the
+// lastUpdate of /.well-known/gpc.json, which tells when that support last
+// changed, not when the file was served.
+const gpcSupported = "2026-11-22"
+
+// getGPC declares that the sites served here honour Global Privacy Control
+// (https://privacycg.github.io/gpc-spec/#gpc-support-resource).
+func (s *Server) getGPC(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Cache-Control", "public, max-age=86400")
+	writeJSON(w, http.StatusOK, "application/json", map[string]any{"gpc": true, "lastUpdate": gpcSupported})
+	return nil
+}

@@ -1,0 +1,157 @@
+package banner_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/custos-privacy/custos/internal/banner"
+	"github.com/custos-privacy/custos/internal/banner/build"
+	"github.com/custos-privacy/custos/internal/manifest"
+)
+
+// sizeBudget is the issue's limit for the banner's JS and CSS of one
+// locale, gzipped: smaller than every open-source banner measured.
+const sizeBudget = 7 * 1024
+
+func gzipped(t *testing.T, b []byte) int {
+	t.Helper()
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	zw.Write(b)
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Len()
+}
+
+// TestSizeBudget serves the demo banner in every locale and region kind
+// and fails when one exceeds the budget.
+func TestSizeBudget(t *testing.T) {
+	site := manifest.Demo().Site("demo")
+	for _, locale := range append(site.Locales, banner.Languages...) {
+		for _, region := range []string{"DE", "US-CA", ""} {
+			js, err := banner.Script(banner.Configure(site, locale, region, false))
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := gzipped(t, js)
+			t.Logf("%s/%s: %d bytes, %d gzipped", locale, region, len(js), n)
+			if n > sizeBudget {
+				t.Errorf("banner for %s in %q is %d bytes gzipped; the budget is %d", locale, region, n, sizeBudget)
+			}
+		}
+	}
+}
+
+// TestMinifiedIsCurrent fails when assets/banner.min.js was not rebuilt
+// after a change to the sources.
+func TestMinifiedIsCurrent(t *testing.T) {
+	want, err := build.Build("assets")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile("assets/banner.min.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatal("assets/banner.min.js is stale: run go generate ./internal/banner")
+	}
+}
+
+func TestScriptEmbedsConfigSafely(t *testing.T) {
+	site := manifest.Demo().Site("demo")
+	cfg := banner.Configure(site, "en", "DE", false)
+	cfg.Categories[0].Name = "</script><script>alert(1)</script>\u2028"
+	js, err := banner.Script(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(js, []byte("</script>")) || bytes.Contains(js, []byte("\u2028")) {
+		t.Fatal("the configuration can end the script or break the line")
+	}
+	if bytes.Contains(js, []byte("CUSTOS_CONFIG")) {
+		t.Fatal("placeholder left in the script")
+	}
+}
+
+func TestConfigure(t *testing.T) {
+	site := manifest.Demo().Site("demo")
+	for _, tc := range []struct {
+		region, mode string
+	}{{"DE", manifest.ModeOptIn}, {"US-CA", manifest.ModeOptOut}, {"BR", manifest.ModeOptIn}} {
+		cfg := banner.Configure(site, "fr", tc.region, true)
+		if cfg.Mode != tc.mode {
+			t.Errorf("%s: mode %s, want %s", tc.region, cfg.Mode, tc.mode)
+		}
+		if cfg.Text.Accept != "Tout accepter" || !cfg.GPC || cfg.Fingerprint != site.Fingerprint() {
+			t.Errorf("%s: config %+v", tc.region, cfg)
+		}
+		fr := banner.For("fr")
+		if want := map[string]string{manifest.ModeOptIn: fr.Text, manifest.ModeOptOut: fr.OptOut}[tc.mode]; cfg.Text.Text != want {
+			t.Errorf("%s: first-layer text %q, want %q", tc.region, cfg.Text.Text, want)
+		}
+		if (cfg.Text.DNS != "") != (tc.mode == manifest.ModeOptOut) {
+			t.Errorf("%s: opt-out link text %q in mode %s", tc.region, cfg.Text.DNS, tc.mode)
+		}
+	}
+	cfg := banner.Configure(site, "en", "DE", false)
+	b, _ := json.Marshal(cfg)
+	for _, c := range site.Categories {
+		if !strings.Contains(string(b), `"id":"`+c.ID+`"`) {
+			t.Errorf("category %s missing", c.ID)
+		}
+	}
+	if cfg.Notice != "/en/privacy" {
+		t.Errorf("notice %q", cfg.Notice)
+	}
+	if banner.Configure(site, "ar", "DE", false).Dir != "rtl" {
+		t.Error("Arabic is not right to left")
+	}
+}
+
+func TestStringsComplete(t *testing.T) {
+	for _, lang := range banner.Languages {
+		s := banner.For(lang)
+		if lang != "en" && s == banner.For("en") {
+			t.Errorf("%s falls back to English", lang)
+		}
+		v := reflect.ValueOf(s).Elem()
+		for i := range v.NumField() {
+			if f := v.Field(i); f.Kind() == reflect.String && f.String() == "" {
+				t.Errorf("%s: %s is empty", lang, v.Type().Field(i).Name)
+			}
+		}
+		if !strings.Contains(s.Placeholder, "{v}") || !strings.Contains(s.Placeholder, "{c}") {
+			t.Errorf("%s: placeholder text lacks {v} or {c}", lang)
+		}
+	}
+}
+
+func TestFormatDuration(t *testing.T) {
+	for _, tc := range []struct{ lang, in, want string }{
+		{"en", "13mo", "13 months"},
+		{"en", "1y6mo", "1 year 6 months"},
+		{"en", "session", "Session"},
+		{"en", "14d", "2 weeks"},
+		{"en", "30m", "30 minutes"},
+		{"fr", "1d", "1 jour"},
+		{"de", "2y", "2 Jahre"},
+		{"sk", "3d", "3 dni"},
+		{"sk", "5d", "5 dní"},
+		{"ja", "13mo", "13か月"},
+	} {
+		d, err := manifest.ParseDuration(tc.in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := banner.For(tc.lang).FormatDuration(d); got != tc.want {
+			t.Errorf("%s %s: %q, want %q", tc.lang, tc.in, got, tc.want)
+		}
+	}
+}
