@@ -42,6 +42,9 @@ type options struct {
 	geoHeader      string
 	clientIPHeader string
 	manifest       *manifest.Manifest
+	current        func() *manifest.Manifest // overrides manifest: for tests that swap it
+	pages          http.Handler
+	pagePatterns   []string
 }
 
 func newEnv(t *testing.T, db *store.DB, opts ...func(*options)) *env {
@@ -63,9 +66,16 @@ func newEnv(t *testing.T, db *store.DB, opts ...func(*options)) *env {
 		m = o.manifest
 	}
 	current := func() *manifest.Manifest { return m }
+	if o.current != nil {
+		current = o.current
+		m = current()
+	}
 	svc := &consent.Service{Store: db, Signer: signer, Manifest: current, Issuer: "http://custos.test"}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	s := web.New(web.Config{APITokens: []string{testToken}, GeoHeader: o.geoHeader, ClientIPHeader: o.clientIPHeader}, log, db, svc, signer, current, nil)
+	s := web.New(web.Config{
+		APITokens: []string{testToken}, GeoHeader: o.geoHeader, ClientIPHeader: o.clientIPHeader,
+		Pages: o.pages, PagePatterns: o.pagePatterns,
+	}, log, db, svc, signer, current, nil)
 	s.SetReady(true)
 	ts := httptest.NewServer(s.Handler())
 	t.Cleanup(ts.Close)

@@ -216,9 +216,9 @@
   function frame(el, ok) {
     var ph = el.previousElementSibling;
     if (!(ph && ph.className == "custos-ph")) ph = null;
-    el.hidden = !ok;
-    el.style.display = ok ? "" : "none";
     if (ok) {
+      el.hidden = false;
+      el.style.display = "";
       if (ph) ph.remove();
       if (el.getAttribute("src") != el.dataset.src) el.src = el.dataset.src;
       return;
@@ -232,6 +232,10 @@
     var v = c.v.find((x) => x.id == el.dataset.vendor) || c.v[0];
     ph = d.createElement("div");
     ph.className = "custos-ph";
+    // The placeholder takes the embed's place at its size: the page around
+    // it does not move, now or when the embed loads.
+    ph.style.width = el.offsetWidth + "px";
+    ph.style.height = el.offsetHeight + "px";
     ph.innerHTML = "<p>" + esc(T.ph.replace("{v}", v ? v.n : el.title).replace("{c}", c.n)) + "</p><button type=button>" + esc(T.load) + "</button>";
     ph.lastChild.onclick = () => {
       var o = Object.assign({}, current());
@@ -239,6 +243,8 @@
       choose(o, "custom");
     };
     el.before(ph);
+    el.hidden = true;
+    el.style.display = "none";
   }
 
   var pageSheet;
