@@ -18,6 +18,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /api/v1/receipts/{id}", s.handle(s.getReceipt))
 	mux.Handle("GET /api/v1/sites/{site}/banner", s.handle(s.getBanner))
 	mux.Handle("GET /banner/{file}", s.handle(s.getBannerScript))
+	mux.Handle("GET /privacy/{site}/{doc}", s.handle(s.getCookieDeclaration))
 	mux.Handle("OPTIONS /api/v1/", s.handle(s.preflight))
 	mux.Handle("GET /api/v1/openapi.json", s.handle(s.getOpenAPI))
 
