@@ -18,6 +18,7 @@ import (
 
 	"github.com/custos-privacy/custos/internal/consent"
 	"github.com/custos-privacy/custos/internal/custos"
+	"github.com/custos-privacy/custos/internal/demo"
 	"github.com/custos-privacy/custos/internal/manifest"
 	"github.com/custos-privacy/custos/internal/store"
 	"github.com/custos-privacy/custos/internal/web"
@@ -142,11 +143,17 @@ if the new one has problems they are logged and the old one stays.`)
 	var current atomic.Pointer[manifest.Manifest]
 	current.Store(m)
 	svc := &consent.Service{Store: db, Signer: signer, Manifest: current.Load, Issuer: c.publicURL}
-	srv := web.New(web.Config{
+	wc := web.Config{
 		GeoHeader:      c.geoHeader,
 		ClientIPHeader: c.clientIPHeader,
 		APITokens:      tokens,
-	}, log, db, svc, signer, current.Load, nil)
+	}
+	if c.demo {
+		// The demo site itself: a page that embeds the banner, and its
+		// privacy notices, so that the first command shows it working.
+		wc.Pages, wc.PagePatterns = demo.Handler(), demo.Patterns
+	}
+	srv := web.New(wc, log, db, svc, signer, current.Load, nil)
 
 	hs := &http.Server{
 		Handler:           srv.Handler(),
@@ -170,6 +177,9 @@ if the new one has problems they are logged and the old one stays.`)
 	srv.SetReady(true)
 	log.Info("listening", "addr", ln.Addr().String(), "engine", db.Engine(), "manifest", m.Source,
 		"sites", len(m.Sites), "key_id", signer.KeyID(), "version", Version)
+	if c.demo {
+		log.Info("the demo site, with the banner, is at http://" + browsable(ln.Addr().String()) + "/")
+	}
 	if a.Ready != nil {
 		a.Ready(ln.Addr().String())
 	}
@@ -282,4 +292,17 @@ func (a *App) migrate(ctx context.Context, args []string) error {
 		fmt.Fprintf(a.Stdout, "%s: applied %s\n", db.Engine(), name)
 	}
 	return nil
+}
+
+// browsable turns a listening address into one a browser can open: an
+// unspecified host (":8080", "[::]:8080") becomes localhost.
+func browsable(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
 }

@@ -123,28 +123,59 @@ func TestStringsComplete(t *testing.T) {
 		}
 		v := reflect.ValueOf(s).Elem()
 		for i := range v.NumField() {
-			if f := v.Field(i); f.Kind() == reflect.String && f.String() == "" {
+			if f := v.Field(i); v.Type().Field(i).IsExported() && f.Kind() == reflect.String && f.String() == "" {
 				t.Errorf("%s: %s is empty", lang, v.Type().Field(i).Name)
 			}
 		}
 		if !strings.Contains(s.Placeholder, "{v}") || !strings.Contains(s.Placeholder, "{c}") {
 			t.Errorf("%s: placeholder text lacks {v} or {c}", lang)
 		}
+		// Every unit has a word in each plural form.
+		for _, unit := range []string{"y", "mo", "d", "h", "m", "s"} {
+			for _, n := range []string{"1", "2", "5"} {
+				d, err := manifest.ParseDuration(n + unit)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := s.FormatDuration(d); strings.TrimSpace(strings.TrimPrefix(got, n)) == "" {
+					t.Errorf("%s: %s%s is %q", lang, n, unit, got)
+				}
+			}
+		}
 	}
 }
 
 func TestFormatDuration(t *testing.T) {
 	for _, tc := range []struct{ lang, in, want string }{
-		{"en", "13mo", "13 months"},
-		{"en", "1y6mo", "1 year 6 months"},
 		{"en", "session", "Session"},
-		{"en", "14d", "2 weeks"},
-		{"en", "30m", "30 minutes"},
+		{"en", "13mo", "13 months"},
+		{"en", "1y", "1 year"},
+		{"en", "1y6mo", "1 year, 6 months"},
+		{"en", "2y12h", "2 years, 12 hours"},
+		{"en", "14d", "14 days"},
+		{"en", "1w", "7 days"},
+		{"en", "1h30m", "1 hour, 30 minutes"},
+		{"en", "45s", "45 seconds"},
+		{"en-GB", "2d", "2 days"},
+		{"zh", "2d", "2 days"}, // no strings in Chinese: English
+		{"fr", "session", "Session"},
+		{"fr", "1y", "1 an"},
+		{"fr", "13mo", "13 mois"},
 		{"fr", "1d", "1 jour"},
+		{"de", "session", "Sitzung"},
 		{"de", "2y", "2 Jahre"},
+		{"de", "24h", "24 Stunden"},
+		{"pt", "1d", "1 dia"},
+		{"pt", "3mo", "3 meses"},
+		{"nl", "2y", "2 jaar"},
+		{"sk", "1y", "1 rok"},
+		{"sk", "3y", "3 roky"},
 		{"sk", "3d", "3 dni"},
 		{"sk", "5d", "5 dní"},
+		{"sk", "1y2mo5d", "1 rok, 2 mesiace, 5 dní"},
+		{"ja", "session", "セッション"},
 		{"ja", "13mo", "13か月"},
+		{"ja", "1y6mo", "1年6か月"},
 	} {
 		d, err := manifest.ParseDuration(tc.in)
 		if err != nil {
@@ -153,5 +184,8 @@ func TestFormatDuration(t *testing.T) {
 		if got := banner.For(tc.lang).FormatDuration(d); got != tc.want {
 			t.Errorf("%s %s: %q, want %q", tc.lang, tc.in, got, tc.want)
 		}
+	}
+	if got := banner.For("en").FormatDuration(manifest.Duration{}); got != "" {
+		t.Errorf("the zero duration is %q", got)
 	}
 }

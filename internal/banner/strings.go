@@ -3,6 +3,7 @@ package banner
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/custos-privacy/custos/internal/manifest"
 )
@@ -40,7 +41,11 @@ type Strings struct {
 	Placeholder string `json:"ph"`
 	Load        string `json:"load"`
 
-	units [7][3]string // per duration unit (y, mo, w, d, h, min, s): one, few, many
+	// The words of FormatDuration.
+	units    [6][3]string    // year, month, day, hour, minute, second × one, few, other
+	unitSep  string          // between a number and its unit
+	termSep  string          // between the terms of "1 year, 6 months"
+	pluralOf func(n int) int // the index of n's form in a unit's forms
 }
 
 // Languages lists the languages the banner's interface is written in.
@@ -82,45 +87,68 @@ func RTL(locale string) bool {
 	return false
 }
 
-// FormatDuration writes a cookie lifetime for people: "13 months",
-// "1 year 6 months", "session".
+// FormatDuration writes a cookie lifetime for people, in the language of s:
+// "13 months", "1 year, 6 months", "13か月", or the session word for a
+// session. Weeks are written as days ("1w" is "7 days"): a Duration holds
+// them as days, and "182d" should not become "26 weeks". The zero Duration
+// is "".
 func (s *Strings) FormatDuration(d manifest.Duration) string {
 	if d.Session {
 		return s.Session
 	}
-	n := [7]int{d.Years, d.Months, 0, d.Days, int(d.Clock.Hours()), int(d.Clock.Minutes()) % 60, int(d.Clock.Seconds()) % 60}
-	if n[3] > 0 && n[3]%7 == 0 {
-		n[2], n[3] = n[3]/7, 0
-	}
-	var parts []string
-	for i, v := range n {
-		if v == 0 {
-			continue
+	var b strings.Builder
+	term := func(n, unit int) {
+		if n == 0 {
+			return
 		}
-		u := s.units[i]
-		form := u[2]
-		switch {
-		case v == 1:
-			form = u[0]
-		case v >= 2 && v <= 4:
-			form = u[1]
+		if b.Len() > 0 {
+			b.WriteString(s.termSep)
 		}
-		if s == texts["ja"] {
-			parts = append(parts, strconv.Itoa(v)+form)
-		} else {
-			parts = append(parts, strconv.Itoa(v)+" "+form)
-		}
+		b.WriteString(strconv.Itoa(n))
+		b.WriteString(s.unitSep)
+		b.WriteString(s.units[unit][s.pluralOf(n)])
 	}
-	if len(parts) == 0 {
-		return "0"
+	term(d.Years, 0)
+	term(d.Months, 1)
+	term(d.Days, 2)
+	term(int(d.Clock/time.Hour), 3)
+	term(int(d.Clock%time.Hour/time.Minute), 4)
+	term(int(d.Clock%time.Minute/time.Second), 5)
+	if b.Len() == 0 {
+		return d.String()
 	}
-	if s == texts["ja"] {
-		return strings.Join(parts, "")
-	}
-	return strings.Join(parts, " ")
+	return b.String()
 }
 
-// plural fills the three forms of languages with one plural: 1, then the rest.
+// Plural rules of the languages below (CLDR, integers only): the index of
+// n's form in a unit's forms (one, few, other).
+func pluralOne(n int) int { // en, de, es, it, nl
+	if n == 1 {
+		return 0
+	}
+	return 2
+}
+
+func pluralZeroOne(n int) int { // fr, pt: 0 and 1 are singular
+	if n <= 1 {
+		return 0
+	}
+	return 2
+}
+
+func pluralNone(int) int { return 2 } // ja
+
+func pluralSlavic(n int) int { // sk: 1, 2–4, the rest
+	switch {
+	case n == 1:
+		return 0
+	case n >= 2 && n <= 4:
+		return 1
+	}
+	return 2
+}
+
+// plural fills the forms of a unit in a language without a few form.
 func plural(one, other string) [3]string { return [3]string{one, other, other} }
 
 var texts = map[string]*Strings{
@@ -152,7 +180,11 @@ var texts = map[string]*Strings{
 		GPCOut:      "Your browser sends a Global Privacy Control signal: we treat it as an opt-out of sale and sharing.",
 		Placeholder: "This content is provided by {v}. Loading it allows the “{c}” cookies.",
 		Load:        "Load content",
-		units:       [7][3]string{plural("year", "years"), plural("month", "months"), plural("week", "weeks"), plural("day", "days"), plural("hour", "hours"), plural("minute", "minutes"), plural("second", "seconds")},
+		units: [6][3]string{
+			plural("year", "years"), plural("month", "months"), plural("day", "days"),
+			plural("hour", "hours"), plural("minute", "minutes"), plural("second", "seconds"),
+		},
+		unitSep: " ", termSep: ", ", pluralOf: pluralOne,
 	},
 	"fr": {
 		Title:       "Votre vie privée compte pour nous",
@@ -182,7 +214,11 @@ var texts = map[string]*Strings{
 		GPCOut:      "Votre navigateur envoie un signal Global Privacy Control : nous le traitons comme une opposition à la vente et au partage.",
 		Placeholder: "Ce contenu est fourni par {v}. L’afficher autorise les cookies « {c} ».",
 		Load:        "Afficher le contenu",
-		units:       [7][3]string{plural("an", "ans"), plural("mois", "mois"), plural("semaine", "semaines"), plural("jour", "jours"), plural("heure", "heures"), plural("minute", "minutes"), plural("seconde", "secondes")},
+		units: [6][3]string{
+			plural("an", "ans"), plural("mois", "mois"), plural("jour", "jours"),
+			plural("heure", "heures"), plural("minute", "minutes"), plural("seconde", "secondes"),
+		},
+		unitSep: " ", termSep: ", ", pluralOf: pluralZeroOne,
 	},
 	"de": {
 		Title:       "Ihre Privatsphäre ist uns wichtig",
@@ -212,7 +248,11 @@ var texts = map[string]*Strings{
 		GPCOut:      "Ihr Browser sendet ein Global-Privacy-Control-Signal: Wir werten es als Widerspruch gegen Verkauf und Weitergabe.",
 		Placeholder: "Dieser Inhalt wird von {v} bereitgestellt. Wenn Sie ihn laden, erlauben Sie die Cookies „{c}“.",
 		Load:        "Inhalt laden",
-		units:       [7][3]string{plural("Jahr", "Jahre"), plural("Monat", "Monate"), plural("Woche", "Wochen"), plural("Tag", "Tage"), plural("Stunde", "Stunden"), plural("Minute", "Minuten"), plural("Sekunde", "Sekunden")},
+		units: [6][3]string{
+			plural("Jahr", "Jahre"), plural("Monat", "Monate"), plural("Tag", "Tage"),
+			plural("Stunde", "Stunden"), plural("Minute", "Minuten"), plural("Sekunde", "Sekunden"),
+		},
+		unitSep: " ", termSep: ", ", pluralOf: pluralOne,
 	},
 	"es": {
 		Title:       "Valoramos su privacidad",
@@ -242,7 +282,11 @@ var texts = map[string]*Strings{
 		GPCOut:      "Su navegador envía una señal Global Privacy Control: la tratamos como una exclusión de la venta y el intercambio.",
 		Placeholder: "Este contenido lo proporciona {v}. Cargarlo permite las cookies «{c}».",
 		Load:        "Cargar contenido",
-		units:       [7][3]string{plural("año", "años"), plural("mes", "meses"), plural("semana", "semanas"), plural("día", "días"), plural("hora", "horas"), plural("minuto", "minutos"), plural("segundo", "segundos")},
+		units: [6][3]string{
+			plural("año", "años"), plural("mes", "meses"), plural("día", "días"),
+			plural("hora", "horas"), plural("minuto", "minutos"), plural("segundo", "segundos"),
+		},
+		unitSep: " ", termSep: ", ", pluralOf: pluralOne,
 	},
 	"pt": {
 		Title:       "A sua privacidade é importante para nós",
@@ -272,7 +316,11 @@ var texts = map[string]*Strings{
 		GPCOut:      "O seu navegador envia um sinal Global Privacy Control: tratamo-lo como uma oposição à venda e à partilha.",
 		Placeholder: "Este conteúdo é fornecido por {v}. Carregá-lo autoriza os cookies «{c}».",
 		Load:        "Carregar conteúdo",
-		units:       [7][3]string{plural("ano", "anos"), plural("mês", "meses"), plural("semana", "semanas"), plural("dia", "dias"), plural("hora", "horas"), plural("minuto", "minutos"), plural("segundo", "segundos")},
+		units: [6][3]string{
+			plural("ano", "anos"), plural("mês", "meses"), plural("dia", "dias"),
+			plural("hora", "horas"), plural("minuto", "minutos"), plural("segundo", "segundos"),
+		},
+		unitSep: " ", termSep: ", ", pluralOf: pluralZeroOne,
 	},
 	"it": {
 		Title:       "Rispettiamo la tua privacy",
@@ -302,7 +350,11 @@ var texts = map[string]*Strings{
 		GPCOut:      "Il tuo browser invia un segnale Global Privacy Control: lo trattiamo come opposizione alla vendita e alla condivisione.",
 		Placeholder: "Questo contenuto è fornito da {v}. Caricarlo consente i cookie «{c}».",
 		Load:        "Carica il contenuto",
-		units:       [7][3]string{plural("anno", "anni"), plural("mese", "mesi"), plural("settimana", "settimane"), plural("giorno", "giorni"), plural("ora", "ore"), plural("minuto", "minuti"), plural("secondo", "secondi")},
+		units: [6][3]string{
+			plural("anno", "anni"), plural("mese", "mesi"), plural("giorno", "giorni"),
+			plural("ora", "ore"), plural("minuto", "minuti"), plural("secondo", "secondi"),
+		},
+		unitSep: " ", termSep: ", ", pluralOf: pluralOne,
 	},
 	"nl": {
 		Title:       "Wij respecteren uw privacy",
@@ -332,7 +384,11 @@ var texts = map[string]*Strings{
 		GPCOut:      "Uw browser stuurt een Global Privacy Control-signaal: wij behandelen het als bezwaar tegen verkoop en delen.",
 		Placeholder: "Deze inhoud wordt geleverd door {v}. Laden staat de cookies ‘{c}’ toe.",
 		Load:        "Inhoud laden",
-		units:       [7][3]string{plural("jaar", "jaar"), plural("maand", "maanden"), plural("week", "weken"), plural("dag", "dagen"), plural("uur", "uur"), plural("minuut", "minuten"), plural("seconde", "seconden")},
+		units: [6][3]string{
+			plural("jaar", "jaar"), plural("maand", "maanden"), plural("dag", "dagen"),
+			plural("uur", "uur"), plural("minuut", "minuten"), plural("seconde", "seconden"),
+		},
+		unitSep: " ", termSep: ", ", pluralOf: pluralOne,
 	},
 	"ja": {
 		Title:       "プライバシーの保護について",
@@ -362,7 +418,11 @@ var texts = map[string]*Strings{
 		GPCOut:      "お使いのブラウザーはGlobal Privacy Control信号を送信しています。販売および共有へのオプトアウトとして扱います。",
 		Placeholder: "このコンテンツは{v}が提供しています。読み込むと「{c}」のCookieを許可します。",
 		Load:        "コンテンツを読み込む",
-		units:       [7][3]string{plural("年", "年"), plural("か月", "か月"), plural("週間", "週間"), plural("日", "日"), plural("時間", "時間"), plural("分", "分"), plural("秒", "秒")},
+		units: [6][3]string{
+			plural("年", "年"), plural("か月", "か月"), plural("日", "日"),
+			plural("時間", "時間"), plural("分", "分"), plural("秒", "秒"),
+		},
+		unitSep: "", termSep: "", pluralOf: pluralNone,
 	},
 	"sk": {
 		Title:       "Vaše súkromie je pre nás dôležité",
@@ -392,7 +452,10 @@ var texts = map[string]*Strings{
 		GPCOut:      "Váš prehliadač posiela signál Global Privacy Control: považujeme ho za odmietnutie predaja a zdieľania.",
 		Placeholder: "Tento obsah poskytuje {v}. Jeho načítaním povolíte súbory cookie „{c}“.",
 		Load:        "Načítať obsah",
-		units: [7][3]string{{"rok", "roky", "rokov"}, {"mesiac", "mesiace", "mesiacov"}, {"týždeň", "týždne", "týždňov"}, {"deň", "dni", "dní"},
-			{"hodina", "hodiny", "hodín"}, {"minúta", "minúty", "minút"}, {"sekunda", "sekundy", "sekúnd"}},
+		units: [6][3]string{
+			{"rok", "roky", "rokov"}, {"mesiac", "mesiace", "mesiacov"}, {"deň", "dni", "dní"},
+			{"hodina", "hodiny", "hodín"}, {"minúta", "minúty", "minút"}, {"sekunda", "sekundy", "sekúnd"},
+		},
+		unitSep: " ", termSep: ", ", pluralOf: pluralSlavic,
 	},
 }

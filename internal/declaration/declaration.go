@@ -13,7 +13,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"time"
 
 	"github.com/custos-privacy/custos/internal/manifest"
 )
@@ -194,32 +193,14 @@ func (l *labels) policyNote(r *Row) string {
 	return l.PolicyNote
 }
 
-// duration writes a cookie's lifetime in words, such as "1 year, 6 months".
-// Weeks are written as days: the manifest keeps "2w" only as text.
+// duration writes a cookie's lifetime in words, as the banner does ("1 year,
+// 6 months"), but a session cookie's as a sentence ("Until the browser is
+// closed"): the declaration's Persistence column already says "Session".
 func (l *labels) duration(d manifest.Duration) string {
 	if d.Session {
 		return l.SessionDuration
 	}
-	var terms []string
-	add := func(n, unit int) {
-		if n != 0 {
-			terms = append(terms, l.quantity(n, unit))
-		}
-	}
-	add(d.Years, 0)
-	add(d.Months, 1)
-	add(d.Days, 2)
-	add(int(d.Clock/time.Hour), 3)
-	add(int(d.Clock%time.Hour/time.Minute), 4)
-	add(int(d.Clock%time.Minute/time.Second), 5)
-	if len(terms) == 0 {
-		return d.String()
-	}
-	out := terms[0]
-	for _, t := range terms[1:] {
-		out += l.termSep + t
-	}
-	return out
+	return l.words.FormatDuration(d)
 }
 
 // WriteJSON writes the declaration as one JSON object.

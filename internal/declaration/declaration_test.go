@@ -19,6 +19,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/custos-privacy/custos/internal/banner"
 	"github.com/custos-privacy/custos/internal/manifest"
 )
 
@@ -126,7 +127,7 @@ func TestLabelsFor(t *testing.T) {
 // lost its %s.
 func TestLabelsComplete(t *testing.T) {
 	patterns := map[string]bool{"Intro": true, "Caption": true, "Generated": true, "Refusable": true, "PolicyNote": true, "NoCookies": true}
-	for _, lang := range []string{"en", "fr", "de", "es", "pt", "it", "nl", "ja", "sk"} {
+	for _, lang := range banner.Languages {
 		l, ok := allLabels[lang]
 		if !ok {
 			t.Errorf("no labels in %s", lang)
@@ -146,42 +147,40 @@ func TestLabelsComplete(t *testing.T) {
 				t.Errorf("%s: %s = %q", lang, f.Name, s)
 			}
 		}
-		for u, forms := range l.units {
-			for _, form := range forms {
-				if form == "" {
-					t.Errorf("%s: unit %d lacks a form", lang, u)
-				}
-			}
+		if l.words != banner.For(lang) {
+			t.Errorf("%s: durations are not written in %s", lang, lang)
 		}
 	}
 }
 
-func TestDuration(t *testing.T) {
-	for _, tc := range []struct{ lang, in, want string }{
-		{"en", "session", "Until the browser is closed"},
-		{"en", "13mo", "13 months"},
-		{"en", "1y", "1 year"},
-		{"en", "2y12h", "2 years, 12 hours"},
-		{"en", "1w", "7 days"},
-		{"en", "1h30m", "1 hour, 30 minutes"},
-		{"en", "45s", "45 seconds"},
-		{"fr", "1y", "1 an"},
-		{"fr", "13mo", "13 mois"},
-		{"de", "24h", "24 Stunden"},
-		{"pt", "1d", "1 dia"},
-		{"nl", "2y", "2 jaar"},
-		{"sk", "1y", "1 rok"},
-		{"sk", "3y", "3 roky"},
-		{"sk", "5d", "5 dní"},
-		{"ja", "13mo", "13か月"},
-		{"ja", "1y6mo", "1年6か月"},
+// TestDurations checks that the Duration column is in the declaration's
+// language, written by the banner's FormatDuration (tested there), and that
+// a session cookie's is the declaration's own sentence.
+func TestDurations(t *testing.T) {
+	for _, tc := range []struct{ locale, months string }{
+		{"en", "6 months"}, {"fr", "6 mois"}, {"de-CH", "6 Monate"}, {"sk", "6 mesiacov"}, {"ja", "6か月"},
+		{"zh", "6 months"}, // English words around a locale Custos has none for
 	} {
-		d, err := manifest.ParseDuration(tc.in)
-		if err != nil {
-			t.Fatal(err)
+		if got := Build(site([]string{tc.locale}, nil, nil), tc.locale).Rows[0].Duration; got != tc.months {
+			t.Errorf("%s: 6mo is %q, want %q", tc.locale, got, tc.months)
 		}
-		if got := allLabels[tc.lang].duration(d); got != tc.want {
-			t.Errorf("%s %s: %q, want %q", tc.lang, tc.in, got, tc.want)
+		s := demo(t)
+		l := labelsFor(tc.locale)
+		d := Build(s, tc.locale)
+		var i int
+		for _, c := range s.Categories {
+			for _, v := range s.VendorsIn(c.ID) {
+				for _, k := range v.Cookies {
+					want := banner.For(l.lang).FormatDuration(k.Duration)
+					if k.Duration.Session {
+						want = l.SessionDuration
+					}
+					if got := d.Rows[i].Duration; got != want {
+						t.Errorf("%s: %s lasts %q, want %q", tc.locale, k.Name, got, want)
+					}
+					i++
+				}
+			}
 		}
 	}
 }

@@ -1,10 +1,11 @@
 package declaration
 
 import (
-	"strconv"
 	"strings"
 
 	"golang.org/x/text/language"
+
+	"github.com/custos-privacy/custos/internal/banner"
 )
 
 // labels are the fixed words of a declaration in one language. The
@@ -37,42 +38,10 @@ type labels struct {
 	NoCookies   string // %s: list of vendors that set no cookies
 	ListSep     string // between the items of NoCookies' list
 
-	units    [6][3]string // year, month, day, hour, minute, second × one, few, other
-	unitSep  string       // between a number and its unit
-	termSep  string       // between the terms of "1 year, 6 months"
-	pluralOf func(n int) int
+	// words are the banner's texts in the same language; durations are
+	// written with them, so that the banner and the declaration agree.
+	words *banner.Strings
 }
-
-// Plural forms of the languages below (CLDR, integers only): the index
-// into a unit's forms.
-func pluralOne(n int) int { // en, de, es, it, nl
-	if n == 1 {
-		return 0
-	}
-	return 2
-}
-
-func pluralZeroOne(n int) int { // fr, pt: 0 and 1 are singular
-	if n <= 1 {
-		return 0
-	}
-	return 2
-}
-
-func pluralNone(int) int { return 2 } // ja
-
-func pluralSlavic(n int) int { // sk: 1, 2–4, the rest
-	switch {
-	case n == 1:
-		return 0
-	case n >= 2 && n <= 4:
-		return 1
-	}
-	return 2
-}
-
-// two fills the few form of a language that has none.
-func two(one, other string) [3]string { return [3]string{one, other, other} }
 
 var allLabels = map[string]*labels{
 	"en": {
@@ -101,11 +70,6 @@ var allLabels = map[string]*labels{
 		PatternNote:     "A * in a cookie name stands for any characters.",
 		NoCookies:       "Also used, without cookies of their own: %s.",
 		ListSep:         ", ",
-		units: [6][3]string{
-			two("year", "years"), two("month", "months"), two("day", "days"),
-			two("hour", "hours"), two("minute", "minutes"), two("second", "seconds"),
-		},
-		unitSep: " ", termSep: ", ", pluralOf: pluralOne,
 	},
 	"fr": {
 		Title:           "Déclaration des cookies",
@@ -133,11 +97,6 @@ var allLabels = map[string]*labels{
 		PatternNote:     "Un * dans le nom d'un cookie remplace n'importe quels caractères.",
 		NoCookies:       "Également utilisés, sans cookie propre\u00a0: %s.",
 		ListSep:         ", ",
-		units: [6][3]string{
-			two("an", "ans"), two("mois", "mois"), two("jour", "jours"),
-			two("heure", "heures"), two("minute", "minutes"), two("seconde", "secondes"),
-		},
-		unitSep: " ", termSep: ", ", pluralOf: pluralZeroOne,
 	},
 	"de": {
 		Title:           "Cookie-Erklärung",
@@ -165,11 +124,6 @@ var allLabels = map[string]*labels{
 		PatternNote:     "Ein * im Namen eines Cookies steht für beliebige Zeichen.",
 		NoCookies:       "Ebenfalls eingesetzt, ohne eigene Cookies: %s.",
 		ListSep:         ", ",
-		units: [6][3]string{
-			two("Jahr", "Jahre"), two("Monat", "Monate"), two("Tag", "Tage"),
-			two("Stunde", "Stunden"), two("Minute", "Minuten"), two("Sekunde", "Sekunden"),
-		},
-		unitSep: " ", termSep: ", ", pluralOf: pluralOne,
 	},
 	"es": {
 		Title:           "Declaración de cookies",
@@ -197,11 +151,6 @@ var allLabels = map[string]*labels{
 		PatternNote:     "Un * en el nombre de una cookie representa cualquier secuencia de caracteres.",
 		NoCookies:       "También se utilizan, sin cookies propias: %s.",
 		ListSep:         ", ",
-		units: [6][3]string{
-			two("año", "años"), two("mes", "meses"), two("día", "días"),
-			two("hora", "horas"), two("minuto", "minutos"), two("segundo", "segundos"),
-		},
-		unitSep: " ", termSep: ", ", pluralOf: pluralOne,
 	},
 	"pt": {
 		Title:           "Declaração de cookies",
@@ -229,11 +178,6 @@ var allLabels = map[string]*labels{
 		PatternNote:     "Um * no nome de um cookie representa quaisquer caracteres.",
 		NoCookies:       "Também utilizados, sem cookies próprios: %s.",
 		ListSep:         ", ",
-		units: [6][3]string{
-			two("ano", "anos"), two("mês", "meses"), two("dia", "dias"),
-			two("hora", "horas"), two("minuto", "minutos"), two("segundo", "segundos"),
-		},
-		unitSep: " ", termSep: ", ", pluralOf: pluralZeroOne,
 	},
 	"it": {
 		Title:           "Dichiarazione sui cookie",
@@ -261,11 +205,6 @@ var allLabels = map[string]*labels{
 		PatternNote:     "Un * nel nome di un cookie sta per qualsiasi sequenza di caratteri.",
 		NoCookies:       "Utilizzati anche, senza cookie propri: %s.",
 		ListSep:         ", ",
-		units: [6][3]string{
-			two("anno", "anni"), two("mese", "mesi"), two("giorno", "giorni"),
-			two("ora", "ore"), two("minuto", "minuti"), two("secondo", "secondi"),
-		},
-		unitSep: " ", termSep: ", ", pluralOf: pluralOne,
 	},
 	"nl": {
 		Title:           "Cookieverklaring",
@@ -293,11 +232,6 @@ var allLabels = map[string]*labels{
 		PatternNote:     "Een * in de naam van een cookie staat voor willekeurige tekens.",
 		NoCookies:       "Ook gebruikt, zonder eigen cookies: %s.",
 		ListSep:         ", ",
-		units: [6][3]string{
-			two("jaar", "jaar"), two("maand", "maanden"), two("dag", "dagen"),
-			two("uur", "uur"), two("minuut", "minuten"), two("seconde", "seconden"),
-		},
-		unitSep: " ", termSep: ", ", pluralOf: pluralOne,
 	},
 	"ja": {
 		Title:           "Cookie一覧",
@@ -325,11 +259,6 @@ var allLabels = map[string]*labels{
 		PatternNote:     "Cookie名の * は任意の文字列を表します。",
 		NoCookies:       "独自のCookieを使わずに利用しているサービス：%s。",
 		ListSep:         "、",
-		units: [6][3]string{
-			two("年", "年"), two("か月", "か月"), two("日", "日"),
-			two("時間", "時間"), two("分", "分"), two("秒", "秒"),
-		},
-		unitSep: "", termSep: "", pluralOf: pluralNone,
 	},
 	"sk": {
 		Title:           "Vyhlásenie o súboroch cookie",
@@ -357,17 +286,13 @@ var allLabels = map[string]*labels{
 		PatternNote:     "Znak * v názve súboru cookie zastupuje ľubovoľné znaky.",
 		NoCookies:       "Používajú sa aj bez vlastných súborov cookie: %s.",
 		ListSep:         ", ",
-		units: [6][3]string{
-			{"rok", "roky", "rokov"}, {"mesiac", "mesiace", "mesiacov"}, {"deň", "dni", "dní"},
-			{"hodina", "hodiny", "hodín"}, {"minúta", "minúty", "minút"}, {"sekunda", "sekundy", "sekúnd"},
-		},
-		unitSep: " ", termSep: ", ", pluralOf: pluralSlavic,
 	},
 }
 
 func init() {
 	for lang, l := range allLabels {
 		l.lang = lang
+		l.words = banner.For(lang)
 	}
 }
 
@@ -382,11 +307,6 @@ func labelsFor(locale string) *labels {
 		}
 	}
 	return allLabels["en"]
-}
-
-// quantity writes n of a unit, such as "13 months" or "13か月".
-func (l *labels) quantity(n, unit int) string {
-	return strconv.Itoa(n) + l.unitSep + l.units[unit][l.pluralOf(n)]
 }
 
 // join lists items with the language's separator.

@@ -42,8 +42,7 @@ var fixture = template.Must(template.New("page").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Fixture</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <script nonce="{{.Nonce}}">
-window.ran = []; window.events = []; window.violations = []; window.dataLayer = []; window.shifts = 0;
-document.addEventListener("securitypolicyviolation", e => violations.push(e.violatedDirective + " " + e.blockedURI));
+window.ran = []; window.events = []; window.dataLayer = []; window.shifts = 0;
 document.addEventListener("custos:consent", e => events.push(e.detail));
 new PerformanceObserver(l => l.getEntries().forEach(x => { if (!x.hadRecentInput) shifts += x.value })).observe({type: "layout-shift", buffered: true});
 </script>
@@ -91,6 +90,17 @@ func newSite(t *testing.T) *site {
 		time.Sleep(150 * time.Millisecond)
 		w.Header().Set("Content-Type", "text/javascript")
 		fmt.Fprintf(w, "ran.push(%q); dataLayer.push({event: 'gated'});\n", r.URL.Query().Get("n"))
+	})
+	mux.HandleFunc("GET /slow", func(w http.ResponseWriter, r *http.Request) {
+		// The head, with the banner, arrives first; the gated script at the
+		// end of the body only after the banner has had time to run.
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Slow</title>
+<script>window.ran = []; window.dataLayer = []</script>
+<script src="%s/banner/demo.js?region=%s" async></script></head><body><p>First part</p>`, s.custos, r.URL.Query().Get("region"))
+		w.(http.Flusher).Flush()
+		time.Sleep(700 * time.Millisecond)
+		fmt.Fprint(w, `<script type="text/plain" data-category="performance">ran.push("late")</script></body></html>`)
 	})
 	mux.HandleFunc("GET /embed.html", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -156,6 +166,12 @@ func (be *browserEnv) open(t *testing.T, v visit) *tab {
 	if v.lang != "" {
 		hdr["Accept-Language"] = v.lang
 	}
+	// Every page records the Content-Security-Policy violations it sees.
+	if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
+		Source: `window.violations = []; document.addEventListener("securitypolicyviolation", e => violations.push(e.violatedDirective + " " + e.blockedURI))`,
+	}); err != nil {
+		t.Fatal(err)
+	}
 	if v.gpc {
 		hdr["Sec-GPC"] = "1"
 		// Chromium has no GPC setting; this is what a browser with GPC on
@@ -185,7 +201,6 @@ func (tb *tab) do(actions ...chromedp.Action[chromedp.Void]) {
 		tb.t.Fatal(err)
 	}
 }
-
 
 // eval evaluates a JavaScript expression in the page.
 func eval[T any](tb *tab, expr string) T {
@@ -354,7 +369,9 @@ func TestBrowserAcceptAll(t *testing.T) {
 	tb.noViolations()
 }
 
-func (s *site) custosFingerprint(be *browserEnv) string { return be.m.Load().Site("demo").Fingerprint() }
+func (s *site) custosFingerprint(be *browserEnv) string {
+	return be.m.Load().Site("demo").Fingerprint()
+}
 
 func TestBrowserRejectAllThenLoadEmbed(t *testing.T) {
 	be := newBrowserEnv(t)

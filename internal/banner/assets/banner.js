@@ -165,6 +165,8 @@
   var running;
   function apply() {
     consentMode("update", current());
+    // Gated elements further down are not parsed yet: wait for them all.
+    if (d.readyState == "loading") return d.addEventListener("DOMContentLoaded", apply, { once: true });
     if (running) return (running = 2);
     running = 1;
     var q = [].slice.call(d.querySelectorAll("script[type='text/plain'][data-category],template[data-category],iframe[data-category]"));

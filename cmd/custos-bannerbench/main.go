@@ -1,0 +1,162 @@
+// Command custos-bannerbench measures what the consent banner costs a page
+// in a real browser: over N cold loads of the demo page, the time from
+// navigation start until the banner is visible, against the same page
+// without the banner (/?banner=off) until it is first painted.
+//
+// It starts custos serve --demo in-process on a free port (or uses -url),
+// drives Debian's Chromium headless, and opens every load in a fresh
+// browser context, so each is a first visit with an empty cache, as the
+// visitors who see a banner are. Loads alternate between the two pages so
+// that drift in the machine's load affects both alike.
+//
+//	go run ./cmd/custos-bannerbench -n 25
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/custos-privacy/custos/internal/app"
+	"github.com/custos-privacy/custos/internal/browsertest"
+)
+
+func main() {
+	n := flag.Int("n", 25, "loads of each page")
+	base := flag.String("url", "", "base URL of a running custos serve --demo (default: start one in-process)")
+	flag.Parse()
+	log.SetFlags(0)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if *base == "" {
+		addr, err := serve(ctx)
+		if err != nil {
+			log.Fatal(err)
+		}
+		*base = "http://" + addr
+	}
+	path := browsertest.ExecPath()
+	if path == "" {
+		log.Fatal("no Chromium found: install chromium or set CUSTOS_CHROMIUM")
+	}
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, browsertest.Options(path)...)
+	defer cancelAlloc()
+	browser, cancelBrowser := chromedp.NewContext(allocCtx)
+	defer cancelBrowser()
+	if err := chromedp.Do(browser); err != nil {
+		log.Fatal(err)
+	}
+	version, _ := chromedp.Run(browser, chromedp.Evaluate[string](`navigator.userAgent`))
+
+	// One warm-up load of each, not counted: the first load pays for
+	// starting the renderer and the server's first banner rendering.
+	for _, u := range []string{*base + "/", *base + "/?banner=off"} {
+		if _, err := load(browser, u, u == *base+"/"); err != nil {
+			log.Fatal(err)
+		}
+	}
+	var withBanner, bannerFCP, without []float64
+	for i := range *n {
+		m, err := load(browser, *base+"/", true)
+		if err != nil {
+			log.Fatalf("load %d with banner: %v", i, err)
+		}
+		withBanner = append(withBanner, m.visible)
+		bannerFCP = append(bannerFCP, m.fcp)
+		b, err := load(browser, *base+"/?banner=off", false)
+		if err != nil {
+			log.Fatalf("load %d without banner: %v", i, err)
+		}
+		without = append(without, b.fcp)
+	}
+	mb, mf, m0 := median(withBanner), median(bannerFCP), median(without)
+	fmt.Printf("date:      %s\n", time.Now().UTC().Format(time.DateOnly))
+	fmt.Printf("machine:   %s/%s, %d CPUs\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU())
+	fmt.Printf("browser:   %s\n", version)
+	fmt.Printf("loads:     %d of each page, cold (fresh browser context each)\n", *n)
+	fmt.Printf("baseline:  page without banner, first contentful paint: median %.1f ms (min %.1f, max %.1f)\n", m0, slices.Min(without), slices.Max(without))
+	fmt.Printf("banner:    page with banner, banner visible:            median %.1f ms (min %.1f, max %.1f)\n", mb, slices.Min(withBanner), slices.Max(withBanner))
+	fmt.Printf("           page with banner, first contentful paint:    median %.1f ms\n", mf)
+	verdict := "MET"
+	if mb-m0 > 30 {
+		verdict = "MISSED"
+	}
+	fmt.Printf("cost:      +%.1f ms over the baseline (target at most +30 ms: %s)\n", mb-m0, verdict)
+}
+
+type metrics struct{ visible, fcp float64 }
+
+// load opens url in a fresh browser context and returns, in milliseconds
+// from navigation start, when the banner became visible (its
+// "custos:visible" performance mark, set in the frame after it is drawn)
+// and the first contentful paint.
+func load(browser context.Context, url string, banner bool) (metrics, error) {
+	ctx, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
+	defer cancel()
+	ctx, cancelTimeout := context.WithTimeout(ctx, 30*time.Second)
+	defer cancelTimeout()
+	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
+		return metrics{}, err
+	}
+	fcp := `performance.getEntriesByName("first-contentful-paint")[0]?.startTime`
+	want := fcp
+	if banner {
+		want = `performance.getEntriesByName("custos:visible")[0]?.startTime`
+	}
+	var m metrics
+	var err error
+	m.fcp, err = chromedp.Run(ctx, chromedp.Poll[float64](fcp, chromedp.WithPollingTimeout(20*time.Second)))
+	if err != nil {
+		return m, fmt.Errorf("first contentful paint: %w", err)
+	}
+	m.visible, err = chromedp.Run(ctx, chromedp.Poll[float64](want, chromedp.WithPollingTimeout(20*time.Second)))
+	if err != nil {
+		return m, fmt.Errorf("banner visible: %w", err)
+	}
+	return m, nil
+}
+
+func median(v []float64) float64 {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// serve starts custos serve --demo in-process and returns its address.
+func serve(ctx context.Context) (string, error) {
+	dir, err := os.MkdirTemp("", "custos-bannerbench")
+	if err != nil {
+		return "", err
+	}
+	ready := make(chan string, 1)
+	done := make(chan int, 1)
+	var stderr strings.Builder
+	a := &app.App{
+		Stdout: io.Discard, Stderr: &stderr,
+		Getenv: func(string) string { return "" },
+		Ready:  func(addr string) { ready <- addr },
+	}
+	go func() {
+		done <- a.Main(ctx, []string{"serve", "--demo", "--addr", "127.0.0.1:0", "--data", dir, "--log-level", "error"})
+		os.RemoveAll(dir)
+	}()
+	select {
+	case addr := <-ready:
+		return addr, nil
+	case code := <-done:
+		return "", fmt.Errorf("custos serve exited with %d: %s", code, stderr.String())
+	}
+}
