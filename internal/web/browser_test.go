@@ -239,7 +239,8 @@ func (tb *tab) click(path string) {
 
 func (tb *tab) firstLayer() {
 	tb.t.Helper()
-	tb.wait(`document.querySelector("#custos") && ` + in(".b"))
+	// The banner is drawn, and has taken the focus in the frame after.
+	tb.wait(`document.querySelector("#custos") && ` + in(".b") + ` && ` + shadow + `.activeElement == ` + in(".b"))
 }
 
 // stored is the banner's cookie, as the page sees it.
@@ -324,9 +325,7 @@ func TestBrowserAcceptAll(t *testing.T) {
 	if !eval[bool](tb, `document.querySelector(".custos-ph").textContent.includes("LinkedIn")`) {
 		t.Error("the embed's placeholder does not name the vendor")
 	}
-	if !eval[bool](tb, `document.activeElement.id == "custos" && `+shadow+`.activeElement == `+in(".b")) {
-		t.Error("focus did not move into the banner")
-	}
+	tb.wait(`document.activeElement.id == "custos" && ` + shadow + `.activeElement == ` + in(".b")) // focus moves into the banner
 	// The banner floats over the page: nothing of the page moved when it
 	// (and the embed's placeholder) appeared.
 	if s := eval[float64](tb, `shifts`); s != 0 {

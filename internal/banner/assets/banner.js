@@ -325,8 +325,10 @@
   function draw(html) {
     root.innerHTML = html;
     layer = root.firstElementChild.className == "o" ? root.children[1] : root.firstElementChild;
-    layer.focus();
+    // Focus and the mark wait for the next frame: focusing now would force
+    // a layout of the page while it is still loading.
     requestAnimationFrame(() => {
+      layer && layer.focus();
       performance.mark("custos:visible");
     });
   }
@@ -416,6 +418,14 @@
     } else show();
     apply();
   }
+  // Show as soon as there is a body to show in, not when the whole page
+  // is parsed: on a long page that is a visible difference.
   if (d.body) start();
-  else d.addEventListener("DOMContentLoaded", start);
+  else
+    new MutationObserver((_, o) => {
+      if (d.body) {
+        o.disconnect();
+        start();
+      }
+    }).observe(d.documentElement, { childList: true });
 })(CUSTOS_CONFIG, window, document);
