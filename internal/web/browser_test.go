@@ -743,3 +743,38 @@ func TestBrowserBannerLanguages(t *testing.T) {
 		}
 	}
 }
+
+func TestBrowserNoticeRegionAndAPI(t *testing.T) {
+	be := newBrowserEnv(t)
+	// Everywhere else becomes notice-only: inform, run everything.
+	yaml := bytes.Replace(manifest.DemoYAML(), []byte("regions: [\"*\"]\n        mode: opt_in"), []byte("regions: [\"*\"]\n        mode: notice"), 1)
+	be.setManifest(t, yaml)
+	if be.m.Load().Site("demo").Jurisdiction("JP").Mode != manifest.ModeNotice {
+		t.Fatal("the edit did not make JP notice-only")
+	}
+	tb := be.open(t, visit{region: "JP"})
+	tb.firstLayer()
+	tb.wait(`ran.length == 5`)
+	if eval[bool](tb, `!!`+in(`[data-a=accept]`)+` || !!`+in(`[data-a=reject]`)+` || !`+in(`[data-a=ok]`)) {
+		t.Error("a notice-only region should get an OK button, not a consent question")
+	}
+	tb.click(in(`[data-a=ok]`))
+	tb.wait(readCookie + `.includes('"m":"notice"')`)
+	if c := tb.cookie(); c.Pending != 0 || c.Receipt != "" {
+		t.Errorf("acknowledging a notice is not a choice to record: %+v", c)
+	}
+
+	// The JavaScript API.
+	eval[bool](tb, `Custos.open(), true`)
+	tb.wait(in(".pc"))
+	eval[bool](tb, `Custos.rejectAll(), true`)
+	c, rec := tb.recorded()
+	matches(t, c, rec, "reject_all")
+	if got := eval[map[string]bool](tb, `Custos.consent()`); got["marketing"] || !got["necessary"] {
+		t.Errorf("Custos.consent() after rejectAll: %v", got)
+	}
+	eval[bool](tb, `Custos.acceptAll(), true`)
+	tb.wait(readCookie + `.includes('"m":"accept_all"') && ` + readCookie + `.includes('"r":')`)
+	c, rec = tb.recorded()
+	matches(t, c, rec, "accept_all")
+}

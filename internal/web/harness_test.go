@@ -88,6 +88,7 @@ func newEnv(t *testing.T, db *store.DB, opts ...func(*options)) *env {
 func init() {
 	// The bare receipt is served as application/jose, a string.
 	openapi3filter.RegisterBodyDecoder("application/jose", openapi3filter.FileBodyDecoder)
+	openapi3filter.RegisterBodyDecoder("text/javascript", openapi3filter.PlainBodyDecoder)
 }
 
 func openAPIRouter(t *testing.T) routers.Router {

@@ -3,11 +3,13 @@ package web_test
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/json"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestBannerConfig(t *testing.T) {
@@ -189,5 +191,49 @@ func TestBannerGzip(t *testing.T) {
 	}
 	if r, _ := get("gzip;q=0"); r.Header.Get("Content-Encoding") != "" {
 		t.Error("gzip sent to a client that refused it")
+	}
+}
+
+func TestGPCResource(t *testing.T) {
+	e := newEnv(t, nil)
+	code, h, body := e.do("GET", "/.well-known/gpc.json", nil)
+	if code != 200 || !strings.HasPrefix(h.Get("Content-Type"), "application/json") {
+		t.Fatalf("%d %s", code, body)
+	}
+	var doc struct {
+		GPC        *bool  `json:"gpc"`
+		LastUpdate string `json:"lastUpdate"`
+	}
+	if err := json.Unmarshal(body, &doc); err != nil || doc.GPC == nil || !*doc.GPC {
+		t.Fatalf("gpc.json %s: %v", body, err)
+	}
+	if _, err := time.Parse(time.DateOnly, doc.LastUpdate); err != nil {
+		t.Errorf("lastUpdate %q is not YYYY-MM-DD", doc.LastUpdate)
+	}
+}
+
+func TestBannerScript(t *testing.T) {
+	e := newEnv(t, nil)
+	code, h, body := e.do("GET", "/banner/demo.js?locale=de&region=US-CA", nil)
+	if code != 200 || h.Get("Content-Type") != "text/javascript; charset=utf-8" {
+		t.Fatalf("%d %v", code, h)
+	}
+	for _, want := range []string{`"s":"demo"`, `"l":"de"`, `"m":"opt_out"`, "Alle ablehnen", e.site.Fingerprint()} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("the script lacks %s", want)
+		}
+	}
+	if vary := strings.Join(h.Values("Vary"), ", "); !strings.Contains(vary, "Sec-GPC") {
+		t.Errorf("Vary %q: the script depends on Sec-GPC", vary)
+	}
+	code, _, body = e.do("GET", "/banner/demo.js", nil, "Sec-GPC", "1")
+	if code != 200 || !strings.Contains(string(body), `"gpc":true`) {
+		t.Errorf("Sec-GPC: 1 is not passed to the banner")
+	}
+	for _, path := range []string{"/banner/nosuch.js", "/banner/demo.css", "/banner/demo.js?region=Mars"} {
+		code, h, body := e.do("GET", path, nil)
+		if code < 400 || !strings.HasPrefix(h.Get("Content-Type"), "application/problem+json") {
+			t.Errorf("GET %s: %d %s", path, code, body)
+		}
 	}
 }
