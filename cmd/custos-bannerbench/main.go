@@ -3,11 +3,12 @@
 // navigation start until the banner is visible, against the same page
 // without the banner (/?banner=off) until it is first painted.
 //
-// It starts custos serve --demo in-process on a free port (or uses -url),
-// drives Debian's Chromium headless, and opens every load in a fresh
-// browser context, so each is a first visit with an empty cache, as the
-// visitors who see a banner are. Loads alternate between the two pages so
-// that drift in the machine's load affects both alike.
+// It starts custos serve --demo in-process on a free port (or uses -url)
+// and drives Debian's Chromium headless. Every load is a first visit, as
+// the visitors who see a banner are: the tab's cache and cookies are
+// cleared before it (or, with -cold, it opens in a new browser context,
+// which also starts a new renderer). Loads alternate between the two pages
+// so that drift in the machine's load affects both alike.
 //
 //	go run ./cmd/custos-bannerbench -n 25
 package main
@@ -24,6 +25,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"github.com/custos-privacy/custos/internal/app"
@@ -33,6 +36,7 @@ import (
 func main() {
 	n := flag.Int("n", 25, "loads of each page")
 	base := flag.String("url", "", "base URL of a running custos serve --demo (default: start one in-process)")
+	flag.BoolVar(&cold, "cold", false, "open every load in a new browser context (a new renderer each time) instead of one tab with its cache and cookies cleared")
 	flag.Parse()
 	log.SetFlags(0)
 
@@ -86,7 +90,11 @@ func main() {
 	fmt.Printf("date:      %s\n", time.Now().UTC().Format(time.DateOnly))
 	fmt.Printf("machine:   %s/%s, %d CPUs\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU())
 	fmt.Printf("browser:   %s\n", version)
-	fmt.Printf("loads:     %d of each page, cold (fresh browser context each)\n", *n)
+	how := "first visits in a running browser: one tab, cache and cookies cleared before each"
+	if cold {
+		how = "cold: a new browser context, and so a new renderer, for each"
+	}
+	fmt.Printf("loads:     %d of each page, %s\n", *n, how)
 	fmt.Printf("baseline:  page without banner, first contentful paint: median %.1f ms (min %.1f, max %.1f)\n", m0, slices.Min(without), slices.Max(without))
 	fmt.Printf("banner:    page with banner, banner visible:            median %.1f ms (min %.1f, max %.1f)\n", mb, slices.Min(withBanner), slices.Max(withBanner))
 	fmt.Printf("           page with banner, first contentful paint:    median %.1f ms\n", mf)
@@ -99,17 +107,33 @@ func main() {
 	fmt.Printf("cost:      +%.1f ms over the baseline (target at most +30 ms: %s)\n", mb-m0, verdict)
 }
 
+// cold makes every load start in a fresh browser context.
+var cold bool
+
 type metrics struct{ visible, fcp, script, dcl float64 }
 
 // load opens url in a fresh browser context and returns, in milliseconds
 // from navigation start, when the banner became visible (its
 // "custos:visible" performance mark, set in the frame after it is drawn)
 // and the first contentful paint.
-func load(browser context.Context, url string, banner bool) (metrics, error) {
-	ctx, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
-	defer cancel()
-	ctx, cancelTimeout := context.WithTimeout(ctx, 30*time.Second)
+func load(tab context.Context, url string, banner bool) (metrics, error) {
+	if cold {
+		var cancel context.CancelFunc
+		tab, cancel = chromedp.NewContext(tab, chromedp.WithNewBrowserContext())
+		defer cancel()
+	}
+	ctx, cancelTimeout := context.WithTimeout(tab, 30*time.Second)
 	defer cancelTimeout()
+	// A first visit: nothing cached, no consent cookie.
+	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
+		return metrics{}, err
+	}
+	if _, err := chromedp.Call(ctx, network.ClearBrowserCache, cdp.Empty{}); err != nil {
+		return metrics{}, err
+	}
+	if _, err := chromedp.Call(ctx, network.ClearBrowserCookies, cdp.Empty{}); err != nil {
+		return metrics{}, err
+	}
 	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
 		return metrics{}, err
 	}

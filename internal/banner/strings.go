@@ -30,7 +30,7 @@ type Strings struct {
 	Cookie    string `json:"cookie"`
 	Duration  string `json:"duration"`
 	Party     string `json:"party"`
-	Session   string `json:"session"`
+	Session   string `json:"-"` // the word for session cookies, written into durations by the server
 	First     string `json:"first"`
 	Third     string `json:"third"`
 	Reopen    string `json:"reopen"`

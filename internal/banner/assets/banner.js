@@ -313,7 +313,7 @@
               return "<div class=v><a href='" + esc(v.p) + "' target=_blank rel=noopener>" + esc(v.n) + "</a>" +
                 (v.k.length ? "<table><tr><th>" + esc(T.cookie) + "</th><th>" + esc(T.duration) + "</th><th>" + esc(T.party) + "</th></tr>" +
                   v.k.map((k) => {
-                    return "<tr><td>" + esc(k[0]) + "</td><td>" + esc(k[1] == "session" ? T.session : k[1]) + "</td><td>" + esc(k[2] == 1 ? T.first : T.third) + "</td></tr>";
+                    return "<tr><td>" + esc(k[0]) + "</td><td>" + esc(k[1]) + "</td><td>" + esc(k[2] == 1 ? T.first : T.third) + "</td></tr>";
                   }).join("") + "</table>" : "") + "</div>";
             }).join("") + "</details>" : "") + "</section>";
       }).join("") +
