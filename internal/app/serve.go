@@ -120,6 +120,10 @@ if the new one has problems they are logged and the old one stays.`)
 		return err
 	}
 	defer ln.Close()
+	// Only a public URL given explicitly names the server's own origin:
+	// the default, made from the listening address, may not be the one
+	// the browser used (localhost or 127.0.0.1).
+	explicitPublicURL := c.publicURL
 	if c.publicURL == "" {
 		c.publicURL = "http://" + ln.Addr().String()
 	}
@@ -147,6 +151,7 @@ if the new one has problems they are logged and the old one stays.`)
 		GeoHeader:      c.geoHeader,
 		ClientIPHeader: c.clientIPHeader,
 		APITokens:      tokens,
+		PublicURL:      explicitPublicURL,
 	}
 	if c.demo {
 		// The demo site itself: a page that embeds the banner, and its

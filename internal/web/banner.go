@@ -139,7 +139,14 @@ func (s *Server) serveBanner(w http.ResponseWriter, r *http.Request, id string, 
 	h.Set("ETag", etag)
 	// Short freshness, then revalidation: a new manifest must reach
 	// visitors within minutes, and a 304 costs next to nothing.
-	h.Set("Cache-Control", "public, max-age=60, stale-while-revalidate=300")
+	// A document chosen by a request header that many CDNs leave out of
+	// their cache key (the geo header, Sec-GPC) is for the browser's cache
+	// only: a shared cache could hand an EU visitor the US banner.
+	if s.cfg.GeoHeader != "" || key.gpc {
+		h.Set("Cache-Control", "private, max-age=60")
+	} else {
+		h.Set("Cache-Control", "public, max-age=60, stale-while-revalidate=300")
+	}
 	// Either ETag proves the client holds the current document.
 	if inm := r.Header.Get("If-None-Match"); etagMatch(inm, doc.etag) || etagMatch(inm, doc.etagGz) {
 		w.WriteHeader(http.StatusNotModified)

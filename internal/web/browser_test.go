@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -54,8 +55,9 @@ new PerformanceObserver(l => l.getEntries().forEach(x => { if (!x.hadRecentInput
 <script type="text/plain" data-category="performance" nonce="{{.Nonce}}">ran.push("perf-inline-1"); dataLayer.push({event: "gated"}); document.cookie = "_pk_id.1.abcd=x; path=/; max-age=3600"</script>
 <script type="text/plain" data-category="performance" data-src="/ext.js?n=perf-ext-2"></script>
 <script type="text/plain" data-category="marketing" nonce="{{.Nonce}}">ran.push("mkt-inline-3"); dataLayer.push({event: "gated"}); document.cookie = "_mkto_trk=id:1; path=/; max-age=3600"</script>
-<template data-category="marketing"><p id="from-template">Shown after consent</p><script nonce="{{.Nonce}}">ran.push("mkt-tpl-4")</script></template>
-<script type="text/plain" data-category="performance" nonce="{{.Nonce}}">ran.push("perf-inline-5")</script>
+<template data-category="marketing"><p id="from-template">Shown after consent</p><script src="/ext.js?n=mkt-tpl-ext-4"></script><script nonce="{{.Nonce}}">ran.push("mkt-tpl-5")</script></template>
+<script type="text/plain" data-category="performance" nonce="{{.Nonce}}">ran.push("perf-inline-6")</script>
+<script type="text/plain" data-category="performance">ran.push("perf-no-nonce-7") /* runs with the banner's nonce */</script>
 <iframe data-category="social_media" data-vendor="linkedin" data-src="/embed.html" title="A post" width="400" height="150"></iframe>
 <p>More text below.</p>
 </body></html>`))
@@ -154,6 +156,7 @@ type tab struct {
 type visit struct {
 	region string
 	gpc    bool
+	gpcHow string // "header", "navigator", or both (default)
 	lang   string
 	url    string // default: the fixture site
 }
@@ -172,8 +175,10 @@ func (be *browserEnv) open(t *testing.T, v visit) *tab {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if v.gpc {
+	if v.gpc && v.gpcHow != "navigator" {
 		hdr["Sec-GPC"] = "1"
+	}
+	if v.gpc && v.gpcHow != "header" {
 		// Chromium has no GPC setting; this is what a browser with GPC on
 		// exposes to scripts.
 		if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
@@ -310,7 +315,7 @@ func matches(t *testing.T, c stored, rec map[string]any, method string) {
 	}
 }
 
-var allGated = []string{"perf-inline-1", "perf-ext-2", "mkt-inline-3", "mkt-tpl-4", "perf-inline-5"}
+var allGated = []string{"perf-inline-1", "perf-ext-2", "mkt-inline-3", "mkt-tpl-ext-4", "mkt-tpl-5", "perf-inline-6", "perf-no-nonce-7"}
 
 func TestBrowserAcceptAll(t *testing.T) {
 	be := newBrowserEnv(t)
@@ -332,12 +337,15 @@ func TestBrowserAcceptAll(t *testing.T) {
 		t.Errorf("the banner shifted the page's layout by %v", s)
 	}
 	tb.click(in(`[data-a=accept]`))
-	tb.wait(`ran.length == 5`)
+	tb.wait(`ran.length == 7`)
 	if got := tb.ran(); !slices.Equal(got, allGated) {
 		t.Errorf("ran %v, want %v (document order, each once)", got, allGated)
 	}
 	c, rec := tb.recorded()
 	matches(t, c, rec, "accept_all")
+	if got := tb.ran(); !slices.Equal(got, allGated) {
+		t.Errorf("after the receipt came back, ran %v: something ran twice", got)
+	}
 	for id, v := range c.Choices {
 		if !v {
 			t.Errorf("accept all left %s refused", id)
@@ -357,7 +365,7 @@ func TestBrowserAcceptAll(t *testing.T) {
 	// The next page view runs what was consented to, at once, and records
 	// nothing new.
 	tb.do(chromedp.Reload())
-	tb.wait(`window.Custos && ran.length == 5`)
+	tb.wait(`window.Custos && ran.length == 7`)
 	if eval[bool](tb, `!!`+in(".b")) {
 		t.Error("the banner showed again although a valid choice is stored")
 	}
@@ -420,8 +428,8 @@ func TestBrowserCustomize(t *testing.T) {
 	}
 	tb.click(in(`input[name=performance]`))
 	tb.click(in(`[data-a=save]`))
-	tb.wait(`ran.length == 3`)
-	if got, want := tb.ran(), []string{"perf-inline-1", "perf-ext-2", "perf-inline-5"}; !slices.Equal(got, want) {
+	tb.wait(`ran.length == 4`)
+	if got, want := tb.ran(), []string{"perf-inline-1", "perf-ext-2", "perf-inline-6", "perf-no-nonce-7"}; !slices.Equal(got, want) {
 		t.Errorf("ran %v, want %v", got, want)
 	}
 	c, rec := tb.recorded()
@@ -448,7 +456,7 @@ func TestBrowserWithdrawDeletesCookies(t *testing.T) {
 	tb := be.open(t, visit{region: "DE"})
 	tb.firstLayer()
 	tb.click(in(`[data-a=accept]`))
-	tb.wait(`ran.length == 5 && document.cookie.includes("_pk_id.1.abcd") && document.cookie.includes("_mkto_trk")`)
+	tb.wait(`ran.length == 7 && document.cookie.includes("_pk_id.1.abcd") && document.cookie.includes("_mkto_trk")`)
 	eval[bool](tb, `document.cookie = "unrelated=1; path=/"; window.changes = []; Custos.on("change", d => changes.push(d)); true`)
 
 	tb.click(`document.querySelector("#open")`) // any element with data-custos-open
@@ -478,7 +486,8 @@ func TestBrowserAsksAgainWhenTheManifestOrLifetimeChanges(t *testing.T) {
 	tb := be.open(t, visit{region: "DE"})
 	tb.firstLayer()
 	tb.click(in(`[data-a=accept]`))
-	tb.recorded()
+	tb.wait(`ran.length == 7 && document.cookie.includes("_pk_id.1.abcd") && document.cookie.includes("_mkto_trk")`)
+	first, _ := tb.recorded()
 	old := be.m.Load().Site("demo").Fingerprint()
 
 	// A new cookie declared for a vendor changes what visitors consent to.
@@ -498,11 +507,16 @@ func TestBrowserAsksAgainWhenTheManifestOrLifetimeChanges(t *testing.T) {
 	if got := tb.ran(); len(got) != 0 {
 		t.Errorf("consent given under the old manifest still ran scripts: %v", got)
 	}
-	tb.click(in(`[data-a=accept]`))
-	tb.wait(`ran.length == 5`)
-	c, _ := tb.recorded()
-	if c.FP != be.m.Load().Site("demo").Fingerprint() {
-		t.Errorf("cookie fingerprint %s", c.FP)
+	// Refusing now withdraws what the old choice allowed: its cookies go.
+	tb.click(in(`[data-a=reject]`))
+	tb.wait(`!document.cookie.includes("_pk_id.1.abcd") && !document.cookie.includes("_mkto_trk")`)
+	c, rec := tb.recorded()
+	matches(t, c, rec, "reject_all")
+	if c.FP != be.m.Load().Site("demo").Fingerprint() || c.ID != first.ID {
+		t.Errorf("after the re-ask: cookie %+v, first consent id %s", c, first.ID)
+	}
+	if got := eval[string](tb, `events.at(-1).withdrawn.sort().join()`); got != "functionality,marketing,performance,social_media" {
+		t.Errorf("withdrawn after the re-ask: %q", got)
 	}
 
 	// An expired choice is asked again too.
@@ -644,24 +658,39 @@ const contrastJS = `((fg, bg) => {
 	return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05) })`
 
 func TestBrowserGPCInOptOutRegion(t *testing.T) {
-	be := newBrowserEnv(t)
-	tb := be.open(t, visit{region: "US-CA", gpc: true})
-	c, rec := tb.recorded()
-	matches(t, c, rec, "gpc")
-	if rec["gpc"] != true || rec["mode"] != "opt_out" {
-		t.Errorf("receipt %v: want gpc true in an opt-out jurisdiction", rec)
-	}
-	for _, cat := range be.m.Load().Site("demo").Categories {
-		if c.Choices[cat.ID] == cat.SaleSharing {
-			t.Errorf("GPC in an opt-out region: %s = %v", cat.ID, c.Choices[cat.ID])
-		}
-	}
-	if eval[bool](tb, `!!`+in(".b")) {
-		t.Error("the banner asked although GPC already answered")
-	}
-	tb.wait(`ran.length == 3`)
-	if got := tb.ran(); slices.Contains(got, "mkt-inline-3") {
-		t.Errorf("marketing ran despite GPC: %v", got)
+	for _, how := range []string{"both", "header", "navigator"} {
+		t.Run(how, func(t *testing.T) {
+			be := newBrowserEnv(t)
+			tb := be.open(t, visit{region: "US-CA", gpc: true, gpcHow: how})
+			c, rec := tb.recorded()
+			matches(t, c, rec, "gpc")
+			if rec["mode"] != "opt_out" || rec["gpc"] != (how != "navigator") {
+				t.Errorf("receipt %v: want an opt-out jurisdiction, gpc as the Sec-GPC header said", rec)
+			}
+			for _, cat := range be.m.Load().Site("demo").Categories {
+				if c.Choices[cat.ID] == cat.SaleSharing {
+					t.Errorf("GPC in an opt-out region: %s = %v", cat.ID, c.Choices[cat.ID])
+				}
+			}
+			if eval[bool](tb, `!!`+in(".b")) {
+				t.Error("the banner asked although GPC already answered")
+			}
+			tb.wait(`ran.length == 4`)
+			if got := tb.ran(); slices.Contains(got, "mkt-inline-3") {
+				t.Errorf("marketing ran despite GPC: %v", got)
+			}
+			if how != "both" {
+				return
+			}
+			// A visitor who then opts in, GPC still on, keeps that choice.
+			eval[bool](tb, `Custos.acceptAll(), true`)
+			tb.wait(readCookie + `.includes('"m":"accept_all"') && ` + readCookie + `.includes('"r":')`)
+			tb.do(chromedp.Reload())
+			tb.wait(`window.Custos && ran.length == 7`)
+			if c := tb.cookie(); c.Method != "accept_all" {
+				t.Errorf("GPC overrode a choice made with GPC on: %+v", c)
+			}
+		})
 	}
 }
 
@@ -689,7 +718,7 @@ func TestBrowserOptOutRegion(t *testing.T) {
 	be := newBrowserEnv(t)
 	tb := be.open(t, visit{region: "US-CA"})
 	tb.firstLayer()
-	tb.wait(`ran.length == 5`) // opt-out: on until refused
+	tb.wait(`ran.length == 7`) // opt-out: on until refused
 	if !eval[bool](tb, in(".dns")+`.textContent.includes("Do Not Sell or Share")`) {
 		t.Fatal(`no "Do Not Sell or Share My Personal Information" link`)
 	}
@@ -707,7 +736,7 @@ func TestBrowserConsentMode(t *testing.T) {
 	tb := be.open(t, visit{region: "DE"})
 	tb.firstLayer()
 	tb.click(in(`[data-a=accept]`))
-	tb.wait(`ran.length == 5`)
+	tb.wait(`ran.length == 7`)
 	// Each entry: "default:ad_storage=denied,..." for gtag consent calls,
 	// "gated" for a gated tag.
 	log := eval[[]string](tb, `dataLayer.map(e => e.event == "gated" ? "gated" :
@@ -754,7 +783,7 @@ func TestBrowserNoticeRegionAndAPI(t *testing.T) {
 	}
 	tb := be.open(t, visit{region: "JP"})
 	tb.firstLayer()
-	tb.wait(`ran.length == 5`)
+	tb.wait(`ran.length == 7`)
 	if eval[bool](tb, `!!`+in(`[data-a=accept]`)+` || !!`+in(`[data-a=reject]`)+` || !`+in(`[data-a=ok]`)) {
 		t.Error("a notice-only region should get an OK button, not a consent question")
 	}
@@ -777,4 +806,29 @@ func TestBrowserNoticeRegionAndAPI(t *testing.T) {
 	tb.wait(readCookie + `.includes('"m":"accept_all"') && ` + readCookie + `.includes('"r":')`)
 	c, rec = tb.recorded()
 	matches(t, c, rec, "accept_all")
+}
+
+// TestBrowserRightToLeft: a site in a right-to-left language gets a
+// mirrored banner. The demo's German texts stand in for Arabic ones, under
+// the locale ar; the interface strings fall back to English.
+func TestBrowserRightToLeft(t *testing.T) {
+	be := newBrowserEnv(t)
+	yaml := regexp.MustCompile(`(\n\s+)de:( |\n)`).ReplaceAll(manifest.DemoYAML(), []byte("${1}ar:${2}"))
+	yaml = bytes.Replace(yaml, []byte("locales: [en, fr, de]"), []byte("locales: [en, fr, ar]"), 1)
+	yaml = bytes.ReplaceAll(yaml, []byte("locale: de,"), []byte("locale: ar,"))
+	be.setManifest(t, yaml)
+	tb := be.open(t, visit{region: "DE", lang: "ar"})
+	tb.firstLayer()
+	if got := eval[string](tb, `document.querySelector("#custos").dir + " " + getComputedStyle(`+in("h2")+`).direction`); got != "rtl rtl" {
+		t.Fatalf("dir and direction: %q", got)
+	}
+	// Mirrored: the close button sits at the left end, the first button
+	// (Accept all) at the right end of its row.
+	if !eval[bool](tb, `(() => { const b = `+in(".b")+`.getBoundingClientRect(), x = `+in(".x")+`.getBoundingClientRect(),
+		a = `+in("[data-a=accept]")+`.getBoundingClientRect(), c = `+in("[data-a=custom]")+`.getBoundingClientRect();
+		return x.left - b.left < 60 && a.left > c.left })()`) {
+		t.Error("the banner is not mirrored in a right-to-left locale")
+	}
+	tb.settled()
+	browsertest.Screenshot(t, tb.ctx, "banner-rtl", false)
 }

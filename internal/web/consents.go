@@ -31,7 +31,7 @@ func (s *Server) postConsent(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if site := s.manifest().Site(in.Site); site != nil {
-		if err := checkOrigin(r, site.AllowsOrigin); err != nil {
+		if err := s.checkOrigin(r, site.AllowsOrigin); err != nil {
 			return err
 		}
 	}
@@ -122,7 +122,7 @@ func (s *Server) siteParam(r *http.Request) (*manifest.Site, error) {
 	if site == nil {
 		return nil, custos.Invalid(custos.FieldError{Field: "site", Message: "is not a site of the manifest"})
 	}
-	if err := checkOrigin(r, site.AllowsOrigin); err != nil {
+	if err := s.checkOrigin(r, site.AllowsOrigin); err != nil {
 		return nil, err
 	}
 	return site, nil
@@ -222,7 +222,7 @@ func (s *Server) getReceipt(w http.ResponseWriter, r *http.Request) error {
 	if site == nil {
 		return custos.Errorf(custos.ENOTFOUND, "the site of this receipt is no longer in the manifest")
 	}
-	if err := checkOrigin(r, site.AllowsOrigin); err != nil {
+	if err := s.checkOrigin(r, site.AllowsOrigin); err != nil {
 		return err
 	}
 	w.Header().Set("Cache-Control", "no-store")

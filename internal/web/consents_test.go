@@ -298,6 +298,43 @@ func TestCORS(t *testing.T) {
 	}
 }
 
+// TestSameOriginPages: a page Custos serves itself (the demo) may record
+// choices from the server's own origin, undeclared in the manifest; with
+// --public-url set, only from that origin.
+func TestSameOriginPages(t *testing.T) {
+	e := newEnv(t, nil)
+	s, _, b := e.do("POST", "/api/v1/consents", e.validInput("same-origin-subject-00001"), "Origin", e.srv.URL)
+	if s != 201 {
+		t.Errorf("POST from the server's own origin: %d %s", s, b)
+	}
+	e = newEnv(t, nil, func(o *options) { o.publicURL = "https://custos.example.com/" })
+	s, _, _ = e.do("POST", "/api/v1/consents", e.validInput("same-origin-subject-00002"), "Origin", e.srv.URL)
+	if s != 403 {
+		t.Errorf("POST from the request's Host although the public URL is another origin: %d", s)
+	}
+	s, _, b = e.do("POST", "/api/v1/consents", e.validInput("same-origin-subject-00003"), "Origin", "https://custos.example.com")
+	if s != 201 {
+		t.Errorf("POST from the public URL's origin: %d %s", s, b)
+	}
+}
+
+func TestBannerIsNotSharedWhenChosenByAHeader(t *testing.T) {
+	e := newEnv(t, nil)
+	_, h, _ := e.do("GET", "/banner/demo.js", nil)
+	if !strings.HasPrefix(h.Get("Cache-Control"), "public") {
+		t.Errorf("Cache-Control %q: the plain banner may be shared", h.Get("Cache-Control"))
+	}
+	_, h, _ = e.do("GET", "/banner/demo.js", nil, "Sec-GPC", "1")
+	if !strings.HasPrefix(h.Get("Cache-Control"), "private") {
+		t.Errorf("Cache-Control %q: a banner made for a GPC request must not be shared", h.Get("Cache-Control"))
+	}
+	e = newEnv(t, nil, func(o *options) { o.geoHeader = "CF-IPCountry" })
+	_, h, _ = e.do("GET", "/banner/demo.js", nil, "CF-IPCountry", "DE")
+	if !strings.HasPrefix(h.Get("Cache-Control"), "private") {
+		t.Errorf("Cache-Control %q: a banner chosen by the geo header must not be shared", h.Get("Cache-Control"))
+	}
+}
+
 func TestConcurrentConsentsKeepTheChain(t *testing.T) {
 	e := newEnv(t, nil)
 	const n = 40

@@ -45,6 +45,7 @@ type options struct {
 	current        func() *manifest.Manifest // overrides manifest: for tests that swap it
 	pages          http.Handler
 	pagePatterns   []string
+	publicURL      string
 }
 
 func newEnv(t *testing.T, db *store.DB, opts ...func(*options)) *env {
@@ -74,7 +75,7 @@ func newEnv(t *testing.T, db *store.DB, opts ...func(*options)) *env {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	s := web.New(web.Config{
 		APITokens: []string{testToken}, GeoHeader: o.geoHeader, ClientIPHeader: o.clientIPHeader,
-		Pages: o.pages, PagePatterns: o.pagePatterns,
+		Pages: o.pages, PagePatterns: o.pagePatterns, PublicURL: o.publicURL,
 	}, log, db, svc, signer, current, nil)
 	s.SetReady(true)
 	ts := httptest.NewServer(s.Handler())

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -168,13 +169,20 @@ func (s *Server) anySiteAllows(origin string) bool {
 
 // sameOrigin reports whether origin is the server's own, as for a page
 // Custos serves itself (the demo): a browser sends Origin on every POST,
-// same-origin ones included, and CORS has nothing to protect there.
-func sameOrigin(r *http.Request, origin string) bool {
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
+// same-origin ones included, and CORS has nothing to protect there. The
+// server's origin is its configured public URL; without one, the scheme and
+// Host of the request.
+func (s *Server) sameOrigin(r *http.Request, origin string) bool {
+	own := s.cfg.PublicURL
+	if own == "" {
+		own = "http://" + r.Host
+		if r.TLS != nil {
+			own = "https://" + r.Host
+		}
+	} else if u, err := url.Parse(own); err == nil {
+		own = u.Scheme + "://" + u.Host
 	}
-	return strings.EqualFold(origin, scheme+"://"+r.Host)
+	return strings.EqualFold(origin, own)
 }
 
 // preflight answers CORS preflight requests on the API.
@@ -195,9 +203,9 @@ func (s *Server) preflight(w http.ResponseWriter, r *http.Request) error {
 // checkOrigin refuses a browser request from an origin the site does not
 // declare. Requests without Origin (servers, curl) pass: CORS protects
 // browsers, and server-to-server callers are not browsers.
-func checkOrigin(r *http.Request, allows func(string) bool) error {
+func (s *Server) checkOrigin(r *http.Request, allows func(string) bool) error {
 	origin := r.Header.Get("Origin")
-	if origin == "" || allows(origin) || sameOrigin(r, origin) {
+	if origin == "" || allows(origin) || s.sameOrigin(r, origin) {
 		return nil
 	}
 	return custos.Errorf(custos.EFORBIDDEN, "this origin is not declared for the site")

@@ -40,6 +40,9 @@ type Config struct {
 	APITokens []string
 	// MaxBodyBytes caps request bodies; 0 means 64 KiB.
 	MaxBodyBytes int64
+	// PublicURL is where visitors reach this server, if it is set
+	// explicitly (--public-url); a page served from it may use the API.
+	PublicURL string
 	// Pages are extra pages mounted on the server, such as the demo site:
 	// ServeMux patterns and the handler that answers them.
 	Pages        http.Handler

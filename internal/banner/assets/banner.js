@@ -21,8 +21,11 @@
   var listeners = [];
   var root, layer, opener, host, fab;
 
-  // The stored choice: {id, c: {category: bool}, fp, exp, t, m, r, p}.
-  var st = read();
+  // The stored choice: {id, c: {category: bool}, fp, t, exp, m, l, rg, g, r, p}.
+  // An outdated one (new fingerprint, or expired) is asked again, but kept
+  // as old: its id goes on, and what it allowed counts as withdrawn if the
+  // new answer refuses it.
+  var old = read(), st = old;
   if (st && (st.fp != C.fp || st.exp < Date.now())) st = null;
 
   function esc(s) {
@@ -83,9 +86,9 @@
     gtag("consent", kind, o);
   }
 
+  // 128 random bits, in hex.
   function newID() {
-    var b = crypto.getRandomValues(new Uint8Array(16));
-    return btoa(String.fromCharCode.apply(null, b)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+    return [...crypto.getRandomValues(new Uint8Array(16))].map((x) => (x + 256).toString(16).slice(1)).join("");
   }
 
   // send records st on the server; until the receipt comes back the
@@ -93,15 +96,23 @@
   // same Idempotency-Key, so a choice is never lost nor recorded twice.
   function send() {
     var s = st;
+    // The body is the one of the first attempt (same locale and region),
+    // or the server would see another request under the same key.
     fetch(base + "/api/v1/consents", {
       method: "POST",
       keepalive: true,
       headers: { "Content-Type": "application/json", "Idempotency-Key": s.id + "." + s.t },
       body: JSON.stringify({
         site: C.s, subject: s.id, choices: s.c, method: s.m,
-        manifest_fingerprint: C.fp, locale: C.l, region: C.rg
+        manifest_fingerprint: s.fp, locale: s.l, region: s.rg
       })
     }).then((r) => {
+      // A refusal that retrying cannot change ends the retries; the
+      // choice still holds in this browser.
+      if (!r.ok && r.status < 500 && r.status != 408 && r.status != 429 && st == s) {
+        delete s.p;
+        write();
+      }
       return r.ok && r.json();
     }).then((j) => {
       if (j && st == s) {
@@ -114,8 +125,12 @@
 
   // choose records a choice: cookie, server, page.
   function choose(choices, method) {
-    var prev = current(), withdrawn = [], now = Date.now();
-    st = { id: st ? st.id : newID(), c: choices, fp: C.fp, t: now, exp: now + C.d * 864e5, m: method };
+    var prev = st ? st.c : old ? old.c : defaults(), withdrawn = [], now = Date.now();
+    st = {
+      id: old ? old.id : newID(), c: choices, fp: C.fp, t: now, exp: now + C.d * 864e5, m: method,
+      l: C.l, rg: C.rg, g: gpc ? 1 : 0
+    };
+    old = st;
     if (method != "notice") st.p = 1;
     write();
     if (st.p) send();
@@ -127,7 +142,7 @@
     });
     hide();
     apply();
-    var detail = { choices: Object.assign({}, choices), method: method, withdrawn: withdrawn };
+    var detail = { choices: { ...choices }, method: method, withdrawn: withdrawn };
     listeners.forEach((f) => {
       try { f(detail); } catch (e) { setTimeout(() => { throw e; }); }
     });
@@ -169,7 +184,7 @@
     if (d.readyState == "loading") return d.addEventListener("DOMContentLoaded", apply, { once: true });
     if (running) return (running = 2);
     running = 1;
-    var q = [].slice.call(d.querySelectorAll("script[type='text/plain'][data-category],template[data-category],iframe[data-category]"));
+    var q = [...d.querySelectorAll("script[type='text/plain'][data-category],template[data-category],iframe[data-category]")];
     (function next() {
       var el = q.shift();
       if (!el) {
@@ -186,17 +201,26 @@
       }
       if (!ok) return next();
       if (el.tagName == "TEMPLATE") {
-        var f = el.content.cloneNode(true);
-        f.querySelectorAll("script").forEach((s) => {
-          var n = script(s, s.getAttribute("src"));
-          n.async = false; // external scripts of one template run in order
-          s.replaceWith(n);
+        // The markup goes in with its scripts inert, and the scripts join
+        // the front of the queue, to run in order like the others.
+        var f = el.content.cloneNode(true), inner = [...f.querySelectorAll("script")];
+        inner.forEach((s) => {
+          s.type = "text/plain";
+          s.dataset.category = el.dataset.category;
+          if (s.src) s.dataset.src = s.getAttribute("src");
+          s.removeAttribute("src");
         });
+        q = inner.concat(q);
         el.replaceWith(f);
         return next();
       }
-      var src = el.dataset.src, n = script(el, src);
-      if (src) n.onload = n.onerror = next;
+      var src = el.dataset.src, n = script(el, src), once = 0;
+      // A script that never loads must not hold up the rest for good.
+      var go = () => once++ || next();
+      if (src) {
+        n.onload = n.onerror = go;
+        setTimeout(go, 1e4);
+      }
       el.replaceWith(n);
       if (!src) next();
     })();
@@ -204,9 +228,7 @@
 
   function script(el, src) {
     var n = d.createElement("script");
-    [].forEach.call(el.attributes, (a) => {
-      if (!/^(type|data-category|data-src|nonce)$/.test(a.name)) n.setAttribute(a.name, a.value);
-    });
+    for (var a of el.attributes) if (!/^(type|data-category|data-src|nonce)$/.test(a.name)) n.setAttribute(a.name, a.value);
     n.nonce = el.nonce || nonce;
     if (src) n.src = src;
     else n.textContent = el.textContent;
@@ -240,7 +262,7 @@
     ph.style.height = el.offsetHeight + "px";
     ph.innerHTML = "<p>" + esc(T.ph.replace("{v}", v ? v.n : el.title).replace("{c}", c.n)) + "</p><button type=button>" + esc(T.load) + "</button>";
     ph.lastChild.onclick = () => {
-      var o = Object.assign({}, current());
+      var o = { ...current() };
       o[c.id] = true;
       choose(o, "custom");
     };
@@ -328,20 +350,28 @@
     // Focus and the mark wait for the next frame: focusing now would force
     // a layout of the page while it is still loading.
     requestAnimationFrame(() => {
-      layer && layer.focus();
+      if (!layer) return;
+      layer.focus();
+      // Controls of the page that Tab reaches are scrolled clear of the
+      // first layer, which does not hold the focus (WCAG 2.4.11).
+      if (layer.className == "b") d.documentElement.style.scrollPaddingBottom = layer.offsetHeight + 16 + "px";
       performance.mark("custos:visible");
     });
   }
 
   function hide() {
     if (!root) mount();
+    var had = layer;
     root.innerHTML = C.fb ? "<button type=button class=f data-a=open aria-label='" + esc(T.reopen) + "' title='" + esc(T.reopen) + "'>" +
       "<svg viewBox='0 0 24 24' width=22 aria-hidden=true><path d='M12 3a9 9 0 1 0 9 9 3 3 0 0 1-6-6 3 3 0 0 1-3-3M8 10h1v1H8m6 3h1v1h-1m-5 1h1v1H9'/></svg></button>" : "";
     layer = null;
-    // Focus goes back where it came from; from the floating button, which
-    // was just redrawn, to the new one.
-    var o = opener == host ? root.firstChild : opener;
-    if (o && o.focus) o.focus();
+    d.documentElement.style.scrollPaddingBottom = "";
+    // Focus goes back where it came from: to the page element that opened
+    // the preference centre, else to the (redrawn) floating button.
+    if (had) {
+      var o = opener && opener != host && opener != d.body ? opener : root.firstChild;
+      if (o && o.focus) o.focus();
+    }
     opener = null;
   }
 
@@ -359,7 +389,7 @@
       root.querySelectorAll("input").forEach((i) => { o[i.name] = i.checked; });
       choose(o, "custom");
     } else if (a == "dns") {
-      var c = Object.assign({}, current());
+      var c = { ...current() };
       cats.forEach((x) => { if (x.ss) c[x.id] = false; });
       choose(c, "custom");
       open();
@@ -388,7 +418,7 @@
 
   w.Custos = {
     v: 1,
-    consent: () => { return Object.assign({}, current()); },
+    consent: () => { return { ...current() }; },
     open: open,
     acceptAll: () => { choose(defaults(true), "accept_all"); },
     rejectAll: () => { choose(defaults(false), "reject_all"); },
@@ -405,9 +435,10 @@
   function start() {
     if (st) {
       if (st.p) send();
-      // A GPC signal turned on after an earlier choice still opts out.
-      if (C.m == "opt_out" && gpc && cats.some((c) => c.ss && st.c[c.id])) {
-        var o = Object.assign({}, st.c);
+      // A GPC signal turned on after an earlier choice still opts out; a
+      // choice made with GPC on stands.
+      if (C.m == "opt_out" && gpc && !st.g && cats.some((c) => c.ss && st.c[c.id])) {
+        var o = { ...st.c };
         cats.forEach((c) => { if (c.ss) o[c.id] = false; });
         return choose(o, "gpc");
       }
