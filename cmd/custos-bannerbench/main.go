@@ -71,7 +71,7 @@ func main() {
 	}
 	var withBanner, bannerFCP, without, script, dcl, dcl0 []float64
 	for i := range *n {
-		m, err := load(browser, *base+"/", true)
+		m, err := retry(browser, *base+"/", true)
 		if err != nil {
 			log.Fatalf("load %d with banner: %v", i, err)
 		}
@@ -79,7 +79,7 @@ func main() {
 		bannerFCP = append(bannerFCP, m.fcp)
 		script = append(script, m.script)
 		dcl = append(dcl, m.dcl)
-		b, err := load(browser, *base+"/?banner=off", false)
+		b, err := retry(browser, *base+"/?banner=off", false)
 		if err != nil {
 			log.Fatalf("load %d without banner: %v", i, err)
 		}
@@ -109,6 +109,21 @@ func main() {
 
 // cold makes every load start in a fresh browser context.
 var cold bool
+
+// retry loads again when the DevTools protocol loses track of the page
+// (its JavaScript context replaced during the navigation, which happens
+// now and then); a page that does not load fails all three times.
+func retry(tab context.Context, url string, banner bool) (metrics, error) {
+	var err error
+	for range 3 {
+		var m metrics
+		if m, err = load(tab, url, banner); err == nil {
+			return m, nil
+		}
+		log.Printf("retrying %s: %v", url, err)
+	}
+	return metrics{}, err
+}
 
 type metrics struct{ visible, fcp, script, dcl float64 }
 

@@ -374,6 +374,16 @@ func TestBrowserAcceptAll(t *testing.T) {
 		t.Errorf("history after reload: %d %s", code, body)
 	}
 	tb.noViolations()
+	// No third party: every request went to the site or to Custos.
+	hosts := eval[[]string](tb, `performance.getEntriesByType("resource").map(e => new URL(e.name).origin)`)
+	for _, h := range hosts {
+		if h != be.site.URL && h != be.srv.URL {
+			t.Errorf("a request went to %s", h)
+		}
+	}
+	if len(hosts) == 0 {
+		t.Error("no resource timing entries: the check above proved nothing")
+	}
 }
 
 func (s *site) custosFingerprint(be *browserEnv) string {
@@ -633,6 +643,11 @@ func TestBrowserButtonsEqualContrastMotion(t *testing.T) {
 				t.Errorf("%dx%d: contrast of %s on %s is %.2f, below 4.5", size[0], size[1], pair[0], pair[1], ratio)
 			}
 		}
+	}
+	// Themeable: the page's custom properties reach into the shadow root.
+	eval[bool](tb, `document.documentElement.style.setProperty("--custos-accent", "rgb(11, 110, 79)"), true`)
+	if got := eval[string](tb, `getComputedStyle(`+in(`[data-a=reject]`)+`).backgroundColor`); got != "rgb(11, 110, 79)" {
+		t.Errorf("--custos-accent on the page gave the button %s", got)
 	}
 	if a := eval[string](tb, `getComputedStyle(`+in(".b")+`).animationName`); a == "none" {
 		t.Errorf("no entrance animation without a motion preference (animation %q); the next check would prove nothing", a)
