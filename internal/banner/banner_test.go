@@ -205,3 +205,21 @@ func TestFormatDuration(t *testing.T) {
 		t.Errorf("the zero duration is %q", got)
 	}
 }
+
+func TestConfigureOptions(t *testing.T) {
+	yaml := strings.Replace(string(manifest.DemoYAML()), "      floating_button: true", "      floating_button: false", 1)
+	yaml = strings.Replace(yaml, "      consent_mode: true", "      consent_mode: false", 1)
+	yaml += "    cookie:\n      name: acme_choice\n      domain: .demo.example\n"
+	m, err := manifest.Parse("demo.yaml", []byte(yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := banner.Configure(m.Site("demo"), "en", "DE", false)
+	if cfg.Floating || cfg.ConsentMode || cfg.Cookie.Name != "acme_choice" || cfg.Cookie.Domain != ".demo.example" {
+		t.Errorf("options not passed to the banner: floating %v, consent mode %v, cookie %+v", cfg.Floating, cfg.ConsentMode, cfg.Cookie)
+	}
+	def := banner.Configure(manifest.Demo().Site("demo"), "en", "DE", false)
+	if !def.Floating || !def.ConsentMode || def.Cookie.Name != manifest.DefaultCookieName {
+		t.Errorf("demo defaults: %+v", def)
+	}
+}
