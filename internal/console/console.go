@@ -1,0 +1,275 @@
+// Package console is the staff console: server-rendered pages under
+// /console/ for privacy officers, analysts, auditors and administrators.
+// Every page checks the signed-in staff member's role on the server; every
+// opening of a record about one person is written to the audit trail.
+package console
+
+import (
+	"context"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"errors"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/custos-privacy/custos/internal/consent"
+	"github.com/custos-privacy/custos/internal/custos"
+	"github.com/custos-privacy/custos/internal/manifest"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static/console.css
+var consoleCSS []byte
+
+// Auth signs staff in and out and resolves sessions (package staff).
+type Auth interface {
+	SignIn(ctx context.Context, email, password, code, userAgent, ipPrefix string) (token string, err error)
+	Authenticate(ctx context.Context, token string) (*custos.StaffUser, error)
+	SignOut(ctx context.Context, token string) error
+}
+
+// Store is what the console reads.
+type Store interface {
+	custos.ConsentReports
+	custos.AuditStore
+	custos.ManifestStore
+	Consent(ctx context.Context, id string) (*custos.Consent, error)
+}
+
+// Console serves the staff console.
+type Console struct {
+	Auth     Auth
+	Can      func(custos.Role, Permission) bool
+	Store    Store
+	Signer   *consent.Signer
+	Manifest func() *manifest.Manifest
+	Source   string // where the manifest was loaded from
+	Log      *slog.Logger
+	// ClientIP returns the caller's address, shortened, for the list of
+	// sessions (the web server knows the trusted proxy header).
+	ClientIP func(*http.Request) string
+	Now      func() time.Time
+
+	pages map[string]*template.Template
+}
+
+// Permission names what a page needs; package staff maps roles to them.
+type Permission string
+
+const (
+	PermDashboard Permission = "dashboard"       // aggregate figures
+	PermRecords   Permission = "consent_records" // records about one person
+	PermAudit     Permission = "audit"
+	PermManifest  Permission = "manifest"
+	PermStaff     Permission = "staff" // accounts and API tokens
+)
+
+const sessionCookie = "custos_session"
+
+// Routes lists the console's ServeMux patterns with the permission each
+// needs ("" for pages open to anyone, such as sign-in): the permission
+// matrix test walks it.
+func (c *Console) Routes() []Route {
+	return []Route{
+		{"GET /console/static/console.css", "", c.css},
+		{"GET /console/sign-in", "", c.signInPage},
+		{"POST /console/sign-in", "", c.signIn},
+		{"POST /console/sign-out", signedIn, c.signOut},
+		{"GET /console/{$}", PermDashboard, c.dashboardPage},
+		{"GET /console/consents", PermRecords, c.consentsPage},
+		{"GET /console/consents/{id}", PermRecords, c.consentPage},
+		{"GET /console/audit", PermAudit, c.auditPage},
+		{"GET /console/manifest", PermManifest, c.manifestPage},
+	}
+}
+
+// signedIn marks a route that any signed-in staff member may use.
+const signedIn Permission = "signed_in"
+
+// Route is one console route.
+type Route struct {
+	Pattern string
+	Perm    Permission
+	Handler func(w http.ResponseWriter, r *http.Request, u *custos.StaffUser)
+}
+
+// Register mounts the console on mux.
+func (c *Console) Register(mux *http.ServeMux) error {
+	if err := c.parse(); err != nil {
+		return err
+	}
+	for _, rt := range c.Routes() {
+		mux.Handle(rt.Pattern, c.guard(rt))
+	}
+	return nil
+}
+
+func (c *Console) parse() error {
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.ClientIP == nil {
+		c.ClientIP = func(*http.Request) string { return "" }
+	}
+	c.pages = map[string]*template.Template{}
+	for _, name := range []string{"signin", "dashboard", "consents", "consent", "audit", "manifest", "message"} {
+		t, err := template.ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
+		if err != nil {
+			return err
+		}
+		c.pages[name] = t
+	}
+	return nil
+}
+
+// guard sets the console's security headers, protects state-changing
+// requests against cross-origin forgery, and checks the session and the
+// permission before the handler runs.
+func (c *Console) guard(rt Route) http.Handler {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hdr := w.Header()
+		hdr.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+		hdr.Set("Cache-Control", "no-store")
+		hdr.Set("Referrer-Policy", "same-origin")
+		if q := r.URL.Query().Get("lang"); q != "" {
+			if _, ok := catalog[q]; ok {
+				http.SetCookie(w, &http.Cookie{Name: langCookie, Value: q, Path: "/console/", MaxAge: 365 * 86400, HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
+			}
+		}
+		if rt.Perm == "" {
+			rt.Handler(w, r, nil)
+			return
+		}
+		u := c.user(r)
+		if u == nil {
+			if r.Method == http.MethodGet {
+				http.Redirect(w, r, "/console/sign-in?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+				return
+			}
+			c.render(w, r, http.StatusUnauthorized, "message", "sign_in", nil, messagesFor(r).S("sign_in_failed"))
+			return
+		}
+		if rt.Perm != signedIn && !c.Can(u.Role, rt.Perm) {
+			t := messagesFor(r)
+			c.render(w, r, http.StatusForbidden, "message", "forbidden", u, t.S("forbidden"))
+			return
+		}
+		rt.Handler(w, r, u)
+	})
+	// Go's cross-origin protection refuses unsafe requests that the
+	// browser marks as cross-site (Sec-Fetch-Site) or whose Origin is not
+	// the host: the console's forms need no token.
+	return http.NewCrossOriginProtection().Handler(h)
+}
+
+// user returns the signed-in staff member, or nil.
+func (c *Console) user(r *http.Request) *custos.StaffUser {
+	ck, err := r.Cookie(sessionCookie)
+	if err != nil || ck.Value == "" {
+		return nil
+	}
+	u, err := c.Auth.Authenticate(r.Context(), ck.Value)
+	if err != nil {
+		return nil
+	}
+	return u
+}
+
+type navItem struct {
+	Href, Label string
+	Current     bool
+}
+
+type langItem struct {
+	Code, Name string
+	Current    bool
+}
+
+type page struct {
+	T     *messages
+	Title string
+	User  *custos.StaffUser
+	Nav   []navItem
+	Langs []langItem
+	Error string
+	Data  any
+}
+
+func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, name, titleKey string, u *custos.StaffUser, data any) {
+	t := messagesFor(r)
+	p := page{T: t, Title: t.S(titleKey), User: u, Data: data}
+	for _, l := range []langItem{{"en", "English", false}, {"fr", "Français", false}, {"de", "Deutsch", false}} {
+		l.Current = l.Code == t.Lang
+		p.Langs = append(p.Langs, l)
+	}
+	if u != nil {
+		for _, n := range []struct {
+			href, key string
+			perm      Permission
+		}{
+			{"/console/", "dashboard", PermDashboard},
+			{"/console/consents", "consents", PermRecords},
+			{"/console/audit", "audit", PermAudit},
+			{"/console/manifest", "manifest", PermManifest},
+		} {
+			if c.Can(u.Role, n.perm) {
+				p.Nav = append(p.Nav, navItem{Href: n.href, Label: t.S(n.key), Current: r.URL.Path == n.href})
+			}
+		}
+	}
+	if e, ok := data.(formError); ok {
+		p.Error, p.Data = e.msg, e.data
+	}
+	var b strings.Builder
+	if err := c.pages[name].ExecuteTemplate(&b, "layout", p); err != nil {
+		c.Log.Error("console: rendering a page", "page", name, "err", err)
+		http.Error(w, t.S("error"), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write([]byte(b.String()))
+}
+
+// formError carries a form's message and the values to show again.
+type formError struct {
+	msg  string
+	data any
+}
+
+func (c *Console) fail(w http.ResponseWriter, r *http.Request, u *custos.StaffUser, err error) {
+	t := messagesFor(r)
+	var ce *custos.Error
+	switch {
+	case errors.As(err, &ce) && ce.Code == custos.ENOTFOUND:
+		c.render(w, r, http.StatusNotFound, "message", "not_found", u, t.S("not_found"))
+	case errors.As(err, &ce) && ce.Code == custos.EINVALID:
+		c.render(w, r, http.StatusUnprocessableEntity, "message", "error", u, ce.Message)
+	default:
+		// Details go to the log, which holds no personal data: ids only.
+		c.Log.Error("console: request failed", "route", r.Pattern, "err", err)
+		c.render(w, r, http.StatusInternalServerError, "message", "error", u, t.S("error"))
+	}
+}
+
+func (c *Console) css(w http.ResponseWriter, r *http.Request, _ *custos.StaffUser) {
+	w.Header().Set("Content-Type", "text/css; charset=utf-8")
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	w.Write(consoleCSS)
+}
+
+// audit records that u opened a record about one person.
+func (c *Console) audit(ctx context.Context, u *custos.StaffUser, objectType, objectID string) error {
+	sum := sha256.Sum256([]byte(objectType + "\x00" + objectID))
+	return c.Store.AppendAudit(ctx, &custos.AuditEntry{
+		Time: c.Now().UTC(), Actor: u.ID, Action: custos.AuditRecordViewed,
+		ObjectType: objectType, ObjectID: objectID, DetailsHash: hex.EncodeToString(sum[:]),
+	})
+}
