@@ -17,9 +17,11 @@ import (
 	"time"
 
 	"github.com/custos-privacy/custos/internal/consent"
+	"github.com/custos-privacy/custos/internal/console"
 	"github.com/custos-privacy/custos/internal/custos"
 	"github.com/custos-privacy/custos/internal/demo"
 	"github.com/custos-privacy/custos/internal/manifest"
+	"github.com/custos-privacy/custos/internal/staff"
 	"github.com/custos-privacy/custos/internal/store"
 	"github.com/custos-privacy/custos/internal/web"
 )
@@ -158,7 +160,14 @@ if the new one has problems they are logged and the old one stays.`)
 		// privacy notices, so that the first command shows it working.
 		wc.Pages, wc.PagePatterns = demo.Handler(), demo.Patterns
 	}
+	// The staff console and the API tokens created in it.
+	staffSvc := &staff.Service{Store: db, Audit: db}
+	cons := &console.Console{Staff: staffSvc, Store: db, Signer: signer, Manifest: current.Load, Source: m.Source, Log: log}
+	wc.Console = cons
+	wc.TokenAuth = staffSvc.AuthenticateAPIToken
 	srv := web.New(wc, log, db, svc, signer, current.Load, nil)
+	cons.ClientIP = func(r *http.Request) string { return consent.ShortenIP(srv.ClientIP(r)) }
+	go pruneSessions(ctx, staffSvc, log)
 
 	hs := &http.Server{
 		Handler:           srv.Handler(),
@@ -310,4 +319,21 @@ func browsable(addr string) string {
 		host = "localhost"
 	}
 	return net.JoinHostPort(host, port)
+}
+
+// pruneSessions deletes ended staff sessions every few minutes, so that a
+// session's record does not outlive it.
+func pruneSessions(ctx context.Context, svc *staff.Service, log *slog.Logger) {
+	t := time.NewTicker(5 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := svc.PruneSessions(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("pruning staff sessions", "err", err)
+			}
+		}
+	}
 }

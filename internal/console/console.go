@@ -20,6 +20,7 @@ import (
 	"github.com/custos-privacy/custos/internal/consent"
 	"github.com/custos-privacy/custos/internal/custos"
 	"github.com/custos-privacy/custos/internal/manifest"
+	"github.com/custos-privacy/custos/internal/staff"
 )
 
 //go:embed templates/*.html
@@ -27,13 +28,6 @@ var templateFS embed.FS
 
 //go:embed static/console.css
 var consoleCSS []byte
-
-// Auth signs staff in and out and resolves sessions (package staff).
-type Auth interface {
-	SignIn(ctx context.Context, email, password, code, userAgent, ipPrefix string) (token string, err error)
-	Authenticate(ctx context.Context, token string) (*custos.StaffUser, error)
-	SignOut(ctx context.Context, token string) error
-}
 
 // Store is what the console reads.
 type Store interface {
@@ -45,8 +39,7 @@ type Store interface {
 
 // Console serves the staff console.
 type Console struct {
-	Auth     Auth
-	Can      func(custos.Role, Permission) bool
+	Staff    *staff.Service
 	Store    Store
 	Signer   *consent.Signer
 	Manifest func() *manifest.Manifest
@@ -60,17 +53,6 @@ type Console struct {
 	pages map[string]*template.Template
 }
 
-// Permission names what a page needs; package staff maps roles to them.
-type Permission string
-
-const (
-	PermDashboard Permission = "dashboard"       // aggregate figures
-	PermRecords   Permission = "consent_records" // records about one person
-	PermAudit     Permission = "audit"
-	PermManifest  Permission = "manifest"
-	PermStaff     Permission = "staff" // accounts and API tokens
-)
-
 const sessionCookie = "custos_session"
 
 // Routes lists the console's ServeMux patterns with the permission each
@@ -81,34 +63,37 @@ func (c *Console) Routes() []Route {
 		{"GET /console/static/console.css", "", c.css},
 		{"GET /console/sign-in", "", c.signInPage},
 		{"POST /console/sign-in", "", c.signIn},
+		{"GET /console/setup", "", c.setupPage},
+		{"POST /console/setup", "", c.setup},
+		{"GET /console/enroll", "", c.enrollPage},
+		{"POST /console/enroll", "", c.enroll},
 		{"POST /console/sign-out", signedIn, c.signOut},
-		{"GET /console/{$}", PermDashboard, c.dashboardPage},
-		{"GET /console/consents", PermRecords, c.consentsPage},
-		{"GET /console/consents/{id}", PermRecords, c.consentPage},
-		{"GET /console/audit", PermAudit, c.auditPage},
-		{"GET /console/manifest", PermManifest, c.manifestPage},
+		{"GET /console/{$}", staff.PermViewDashboard, c.dashboardPage},
+		{"GET /console/consents", staff.PermViewConsentRecords, c.consentsPage},
+		{"GET /console/consents/{id}", staff.PermViewConsentRecords, c.consentPage},
+		{"GET /console/audit", staff.PermViewAudit, c.auditPage},
+		{"GET /console/manifest", staff.PermViewManifest, c.manifestPage},
 	}
 }
 
 // signedIn marks a route that any signed-in staff member may use.
-const signedIn Permission = "signed_in"
+const signedIn staff.Permission = "signed_in"
 
 // Route is one console route.
 type Route struct {
 	Pattern string
-	Perm    Permission
+	Perm    staff.Permission
 	Handler func(w http.ResponseWriter, r *http.Request, u *custos.StaffUser)
 }
 
 // Register mounts the console on mux.
-func (c *Console) Register(mux *http.ServeMux) error {
+func (c *Console) Register(mux *http.ServeMux) {
 	if err := c.parse(); err != nil {
-		return err
+		panic(err) // the templates are embedded: a test catches this
 	}
 	for _, rt := range c.Routes() {
 		mux.Handle(rt.Pattern, c.guard(rt))
 	}
-	return nil
 }
 
 func (c *Console) parse() error {
@@ -119,7 +104,7 @@ func (c *Console) parse() error {
 		c.ClientIP = func(*http.Request) string { return "" }
 	}
 	c.pages = map[string]*template.Template{}
-	for _, name := range []string{"signin", "dashboard", "consents", "consent", "audit", "manifest", "message"} {
+	for _, name := range []string{"signin", "setup", "enroll", "dashboard", "consents", "consent", "audit", "manifest", "message"} {
 		t, err := template.ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
 			return err
@@ -156,7 +141,7 @@ func (c *Console) guard(rt Route) http.Handler {
 			c.render(w, r, http.StatusUnauthorized, "message", "sign_in", nil, messagesFor(r).S("sign_in_failed"))
 			return
 		}
-		if rt.Perm != signedIn && !c.Can(u.Role, rt.Perm) {
+		if rt.Perm != signedIn && !staff.Can(u.Role, rt.Perm) {
 			t := messagesFor(r)
 			c.render(w, r, http.StatusForbidden, "message", "forbidden", u, t.S("forbidden"))
 			return
@@ -175,7 +160,7 @@ func (c *Console) user(r *http.Request) *custos.StaffUser {
 	if err != nil || ck.Value == "" {
 		return nil
 	}
-	u, err := c.Auth.Authenticate(r.Context(), ck.Value)
+	u, _, err := c.Staff.Authenticate(r.Context(), ck.Value)
 	if err != nil {
 		return nil
 	}
@@ -212,14 +197,14 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, nam
 	if u != nil {
 		for _, n := range []struct {
 			href, key string
-			perm      Permission
+			perm      staff.Permission
 		}{
-			{"/console/", "dashboard", PermDashboard},
-			{"/console/consents", "consents", PermRecords},
-			{"/console/audit", "audit", PermAudit},
-			{"/console/manifest", "manifest", PermManifest},
+			{"/console/", "dashboard", staff.PermViewDashboard},
+			{"/console/consents", "consents", staff.PermViewConsentRecords},
+			{"/console/audit", "audit", staff.PermViewAudit},
+			{"/console/manifest", "manifest", staff.PermViewManifest},
 		} {
-			if c.Can(u.Role, n.perm) {
+			if staff.Can(u.Role, n.perm) {
 				p.Nav = append(p.Nav, navItem{Href: n.href, Label: t.S(n.key), Current: r.URL.Path == n.href})
 			}
 		}

@@ -57,6 +57,8 @@ func normalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(
 
 var catalog = map[string]map[string]string{
 	"en": {
+		"setup": "Set up your account", "setup_intro": "Choose a password of at least 12 characters that you do not use anywhere else.", "new_password": "New password", "repeat_password": "The same password again", "save": "Save", "passwords_differ": "The two passwords differ.", "setup_done": "Your password is set. Administrators now set up a second factor when they first sign in.",
+		"enroll": "Second factor", "enroll_intro": "Add this key to your authenticator app (or open the otpauth link below with it), then enter the code it shows.", "secret": "Key", "totp_only": "Code from your authenticator app", "confirm": "Confirm", "enroll_done": "Your second factor is set up.", "recovery_intro": "Keep these recovery codes somewhere safe: each signs you in once if you lose your phone. They are shown only now.",
 		"app": "Custos console", "skip": "Skip to content", "language": "Language",
 		"sign_in": "Sign in", "email": "E-mail address", "password": "Password", "totp": "Code from your authenticator app, or a recovery code",
 		"sign_in_failed": "The e-mail address, password or code is wrong, or the account is locked for a while.",
@@ -80,6 +82,8 @@ var catalog = map[string]map[string]string{
 		"filter":        "Filter", "next": "Next page",
 	},
 	"fr": {
+		"setup": "Créer votre accès", "setup_intro": "Choisissez un mot de passe d’au moins 12 caractères que vous n’utilisez nulle part ailleurs.", "new_password": "Nouveau mot de passe", "repeat_password": "Le même mot de passe", "save": "Enregistrer", "passwords_differ": "Les deux mots de passe diffèrent.", "setup_done": "Votre mot de passe est enregistré. Les administrateurs configurent un second facteur à leur première connexion.",
+		"enroll": "Second facteur", "enroll_intro": "Ajoutez cette clé à votre application d’authentification (ou ouvrez-y le lien otpauth ci-dessous), puis saisissez le code affiché.", "secret": "Clé", "totp_only": "Code de votre application d’authentification", "confirm": "Confirmer", "enroll_done": "Votre second facteur est configuré.", "recovery_intro": "Conservez ces codes de secours en lieu sûr : chacun permet une connexion si vous perdez votre téléphone. Ils ne sont affichés qu’une fois.",
 		"app": "Console Custos", "skip": "Aller au contenu", "language": "Langue",
 		"sign_in": "Se connecter", "email": "Adresse e-mail", "password": "Mot de passe", "totp": "Code de votre application d’authentification, ou code de secours",
 		"sign_in_failed": "L’adresse e-mail, le mot de passe ou le code est erroné, ou le compte est bloqué pour un moment.",
@@ -103,6 +107,8 @@ var catalog = map[string]map[string]string{
 		"filter":        "Filtrer", "next": "Page suivante",
 	},
 	"de": {
+		"setup": "Konto einrichten", "setup_intro": "Wählen Sie ein Passwort mit mindestens 12 Zeichen, das Sie nirgendwo sonst verwenden.", "new_password": "Neues Passwort", "repeat_password": "Dasselbe Passwort noch einmal", "save": "Speichern", "passwords_differ": "Die beiden Passwörter unterscheiden sich.", "setup_done": "Ihr Passwort ist gesetzt. Administratoren richten bei der ersten Anmeldung einen zweiten Faktor ein.",
+		"enroll": "Zweiter Faktor", "enroll_intro": "Fügen Sie diesen Schlüssel Ihrer Authenticator-App hinzu (oder öffnen Sie den otpauth-Link unten damit) und geben Sie den angezeigten Code ein.", "secret": "Schlüssel", "totp_only": "Code aus Ihrer Authenticator-App", "confirm": "Bestätigen", "enroll_done": "Ihr zweiter Faktor ist eingerichtet.", "recovery_intro": "Bewahren Sie diese Wiederherstellungscodes sicher auf: Jeder erlaubt eine Anmeldung, falls Sie Ihr Telefon verlieren. Sie werden nur jetzt angezeigt.",
 		"app": "Custos-Konsole", "skip": "Zum Inhalt springen", "language": "Sprache",
 		"sign_in": "Anmelden", "email": "E-Mail-Adresse", "password": "Passwort", "totp": "Code aus Ihrer Authenticator-App oder ein Wiederherstellungscode",
 		"sign_in_failed": "E-Mail-Adresse, Passwort oder Code ist falsch, oder das Konto ist vorübergehend gesperrt.",

@@ -13,6 +13,7 @@ import (
 	"github.com/custos-privacy/custos/internal/audit"
 	"github.com/custos-privacy/custos/internal/consent"
 	"github.com/custos-privacy/custos/internal/custos"
+	"github.com/custos-privacy/custos/internal/staff"
 )
 
 // maxField caps what a form field may hold before it is refused.
@@ -47,8 +48,14 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request, _ *custos.Staff
 	if len(email) > 254 {
 		email = ""
 	}
-	token, err := c.Auth.SignIn(r.Context(), email, r.PostFormValue("password"), strings.TrimSpace(r.PostFormValue("code")),
-		truncate(r.UserAgent(), 200), c.ClientIP(r))
+	_, token, err := c.Staff.SignIn(r.Context(), email, r.PostFormValue("password"), strings.TrimSpace(r.PostFormValue("code")),
+		staff.SignInMeta{UserAgent: truncate(r.UserAgent(), 200), IPPrefix: c.ClientIP(r)})
+	if errors.Is(err, staff.ErrTOTPEnrollmentRequired) {
+		// An administrator's password was right, but a second factor is
+		// required first: on to enrolment, with its one-time token.
+		http.Redirect(w, r, "/console/enroll?token="+url.QueryEscape(token), http.StatusSeeOther)
+		return
+	}
 	if err != nil {
 		// One answer for every failure: it does not tell whether the
 		// address has an account.
@@ -64,7 +71,7 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request, _ *custos.Staff
 
 func (c *Console) signOut(w http.ResponseWriter, r *http.Request, u *custos.StaffUser) {
 	if ck, err := r.Cookie(sessionCookie); err == nil {
-		if err := c.Auth.SignOut(r.Context(), ck.Value); err != nil {
+		if err := c.Staff.SignOut(r.Context(), ck.Value); err != nil {
 			c.fail(w, r, u, err)
 			return
 		}

@@ -16,14 +16,7 @@ func (db *DB) AppendAudit(ctx context.Context, e *custos.AuditEntry) error {
 	if e == nil {
 		return custos.Errorf(custos.EINVALID, "no audit entry to append")
 	}
-	var f custos.Fields
-	if e.Actor == "" {
-		f.Add("actor", "is required")
-	}
-	if e.Action == "" {
-		f.Add("action", "is required")
-	}
-	if err := f.Err(); err != nil {
+	if err := checkEntry(e); err != nil {
 		return err
 	}
 	o := &op{kind: opAudit, entry: *e}
@@ -35,6 +28,19 @@ func (db *DB) AppendAudit(ctx context.Context, e *custos.AuditEntry) error {
 	}
 	*e = o.entry
 	return nil
+}
+
+// checkEntry validates an entry to be appended: the chain must say who did
+// what.
+func checkEntry(e *custos.AuditEntry) error {
+	var f custos.Fields
+	if e.Actor == "" {
+		f.Add("actor", "is required")
+	}
+	if e.Action == "" {
+		f.Add("action", "is required")
+	}
+	return f.Err()
 }
 
 // AuditEntries streams the trail in Seq order from a single query, so that

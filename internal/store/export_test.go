@@ -1,6 +1,9 @@
 package store
 
-import "database/sql"
+import (
+	"context"
+	"database/sql"
+)
 
 // RawSQL returns a handle that can write anything, for tests that tamper
 // with the tables behind the store's back.
@@ -38,4 +41,10 @@ func (db *DB) Closing() bool {
 	db.mu.Lock()
 	defer db.mu.Unlock()
 	return db.closed
+}
+
+// MigrateTo applies the migrations up to and including version, leaving
+// the database as a release that shipped only those would have.
+func (db *DB) MigrateTo(ctx context.Context, version string) ([]string, error) {
+	return db.migrate(ctx, version)
 }

@@ -45,8 +45,9 @@ import (
 // primary key, and the batch is redone the slow way, which sorts it out in
 // its transaction. So a batch costs one round trip, two with keys.
 //
-// Manifests need a read inside the transaction and are rare: a batch with
-// one takes the slow way.
+// Manifests and the writes of staff.go need a read or a statement of their
+// own inside the transaction and are rare: a batch with one takes the slow
+// way.
 
 // errRedo says that the pipeline wrote nothing and the batch must be redone
 // with the head locked: another node appended, or claimed a key.
@@ -75,7 +76,7 @@ func (w *writer) canPipeline(ops []*op) bool {
 		return false
 	}
 	for _, o := range ops {
-		if o.kind == opManifest {
+		if o.kind == opManifest || o.kind == opApply {
 			return false
 		}
 	}

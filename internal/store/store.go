@@ -47,9 +47,11 @@ import (
 
 // The store implements every store interface of the domain.
 var (
-	_ custos.ConsentStore  = (*DB)(nil)
-	_ custos.AuditStore    = (*DB)(nil)
-	_ custos.ManifestStore = (*DB)(nil)
+	_ custos.ConsentStore   = (*DB)(nil)
+	_ custos.AuditStore     = (*DB)(nil)
+	_ custos.ManifestStore  = (*DB)(nil)
+	_ custos.StaffStore     = (*DB)(nil)
+	_ custos.ConsentReports = (*DB)(nil)
 )
 
 // Engine names, as returned by DB.Engine.
@@ -335,6 +337,15 @@ type dialect struct {
 	// pipeline says whether the writer sends a batch as one pgx pipeline
 	// (see pipeline.go).
 	pipeline bool
+	// siteInOrder is the condition on a site in the console's reports when
+	// no subject is given (see reports.go). SQLite plans without
+	// statistics: given c.site = ?, it reads all of the site's rows
+	// through consents_site_subject_issued and sorts them, however many
+	// there are. The unary + hides the column from that index, so it reads
+	// consents_issued in order instead and stops at the limit. PostgreSQL
+	// knows from its statistics how much of the ledger a site is, and
+	// would misjudge the hidden form.
+	siteInOrder string
 }
 
 var (
@@ -342,6 +353,7 @@ var (
 		headForUpdate: `SELECT seq, hash FROM audit_head WHERE id = 1`,
 		prepare:       true,
 		maxParams:     32766, // SQLITE_MAX_VARIABLE_NUMBER since 3.32
+		siteInOrder:   `+c.site = ?`,
 	}
 	postgresDialect = dialect{
 		headForUpdate: `SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE`,
@@ -349,5 +361,6 @@ var (
 		numbered:      true,
 		unnest:        true,
 		pipeline:      true,
+		siteInOrder:   `c.site = ?`,
 	}
 )

@@ -30,6 +30,7 @@ const (
 	opConsent opKind = iota
 	opAudit
 	opManifest
+	opApply   // a write of its own, with an optional audit entry (see apply)
 	opBarrier // tests only: holds the writer until released
 )
 
@@ -52,6 +53,12 @@ type op struct {
 	entry custos.AuditEntry
 	// opManifest: the version to record.
 	manifest custos.ManifestVersion
+	// opApply: fn writes in the batch's transaction and reports whether it
+	// wrote; if it did and audited is set, entry is sealed and appended
+	// after it. fn may run more than once (a failed batch is retried op by
+	// op), each time in a fresh transaction.
+	fn      func(ctx context.Context, tx *sql.Tx) (wrote bool, err error)
+	audited bool
 	// opBarrier: held is closed when the writer reaches the barrier, which
 	// then waits for release.
 	held    chan struct{}
@@ -343,6 +350,18 @@ func (w *writer) commitTx(ops []*op) (err error) {
 				ObjectType:  "manifest",
 				ObjectID:    o.manifest.Site + "@" + o.manifest.Fingerprint,
 				DetailsHash: o.manifest.ContentHash,
+			}
+		case opApply:
+			wrote, err := o.fn(ctx, tx)
+			if err != nil {
+				return err
+			}
+			if !wrote || !o.audited {
+				continue
+			}
+			e = o.entry
+			if e.Time.IsZero() {
+				e.Time = now
 			}
 		}
 		seq, hash = w.chain(o, e, seq, hash)
@@ -688,7 +707,7 @@ func (w *writer) chain(o *op, e custos.AuditEntry, seq int64, hash string) (int6
 		o.seq = e.Seq
 		o.stored = o.consent
 		w.rows = append(w.rows, o)
-	case opAudit:
+	case opAudit, opApply:
 		o.entry = e
 	}
 	return e.Seq, e.Hash

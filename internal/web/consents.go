@@ -86,6 +86,10 @@ func idempotencyKey(r *http.Request) (*custos.Idempotency, error) {
 	return &custos.Idempotency{Key: k}, nil
 }
 
+// ClientIP returns the caller's address as clientIP does, for the staff
+// console's list of sessions (always stored shortened).
+func (s *Server) ClientIP(r *http.Request) netip.Addr { return s.clientIP(r) }
+
 // clientIP returns the caller's address: from the trusted proxy header when
 // one is configured, else the TCP peer. It is only ever stored shortened.
 // Of a list such as X-Forwarded-For the last element is taken: it is the

@@ -29,6 +29,9 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /readyz", s.handle(s.readyz))
 	mux.Handle("GET /metrics", s.metrics.handler())
 
+	if s.cfg.Console != nil {
+		s.cfg.Console.Register(mux)
+	}
 	for _, p := range s.cfg.PagePatterns {
 		mux.Handle(p, s.cfg.Pages)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/custos-privacy/custos/internal/consent"
 	"github.com/custos-privacy/custos/internal/custos"
 	"github.com/custos-privacy/custos/internal/manifest"
+	"github.com/custos-privacy/custos/internal/staff"
 )
 
 // Store is what the HTTP layer needs of storage.
@@ -40,6 +41,11 @@ type Config struct {
 	APITokens []string
 	// MaxBodyBytes caps request bodies; 0 means 64 KiB.
 	MaxBodyBytes int64
+	// TokenAuth checks an API token created in the console (package staff);
+	// nil when there are none.
+	TokenAuth func(ctx context.Context, token string) (*custos.APIToken, error)
+	// Console, if set, mounts the staff console under /console/.
+	Console interface{ Register(*http.ServeMux) }
 	// PublicURL is where visitors reach this server, if it is set
 	// explicitly (--public-url); a page served from it may use the API.
 	PublicURL string
@@ -126,8 +132,19 @@ func (s *Server) caller(r *http.Request) (principal, error) {
 	for _, t := range s.tokenSums {
 		ok |= subtle.ConstantTimeCompare(sum[:], t[:])
 	}
-	if ok != 1 {
-		return anonymous, custos.Errorf(custos.EUNAUTHORIZED, "the API token is not valid")
+	if ok == 1 {
+		return apiClient, nil
 	}
-	return apiClient, nil
+	// Tokens created in the console carry a role, and only some roles may
+	// read records about one person.
+	if s.cfg.TokenAuth != nil {
+		t, err := s.cfg.TokenAuth(r.Context(), h[len(prefix):])
+		if err == nil {
+			if !staff.Can(t.Role, staff.PermReadConsentAPI) {
+				return anonymous, custos.Errorf(custos.EFORBIDDEN, "this token's role may not read consent records")
+			}
+			return apiClient, nil
+		}
+	}
+	return anonymous, custos.Errorf(custos.EUNAUTHORIZED, "the API token is not valid")
 }
