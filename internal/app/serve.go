@@ -162,7 +162,7 @@ if the new one has problems they are logged and the old one stays.`)
 	}
 	// The staff console and the API tokens created in it.
 	staffSvc := &staff.Service{Store: db, Audit: db}
-	cons := &console.Console{Staff: staffSvc, Store: db, Signer: signer, Manifest: current.Load, Source: m.Source, Log: log}
+	cons := &console.Console{Staff: staffSvc, Store: db, Signer: signer, Manifest: current.Load, Source: m.Source, Log: log, PublicURL: explicitPublicURL}
 	wc.Console = cons
 	wc.TokenAuth = staffSvc.AuthenticateAPIToken
 	srv := web.New(wc, log, db, svc, signer, current.Load, nil)

@@ -48,7 +48,11 @@ type Console struct {
 	// ClientIP returns the caller's address, shortened, for the list of
 	// sessions (the web server knows the trusted proxy header).
 	ClientIP func(*http.Request) string
-	Now      func() time.Time
+	// PublicURL is the address staff reach Custos at
+	// ("https://custos.example.org"), for the set-up links the staff page
+	// shows; when empty, the link is built from the request's Host.
+	PublicURL string
+	Now       func() time.Time
 
 	pages map[string]*template.Template
 }
@@ -73,6 +77,15 @@ func (c *Console) Routes() []Route {
 		{"GET /console/consents/{id}", staff.PermViewConsentRecords, c.consentPage},
 		{"GET /console/audit", staff.PermViewAudit, c.auditPage},
 		{"GET /console/manifest", staff.PermViewManifest, c.manifestPage},
+		{"GET /console/staff", staff.PermViewStaff, c.staffPage},
+		{"POST /console/staff", staff.PermManageStaff, c.createStaff},
+		{"POST /console/staff/{id}/reset", staff.PermManageStaff, c.resetStaff},
+		{"POST /console/staff/{id}/disable", staff.PermManageStaff, c.disableStaff},
+		{"GET /console/tokens", staff.PermViewTokens, c.tokensPage},
+		{"POST /console/tokens", staff.PermManageTokens, c.createToken},
+		{"POST /console/tokens/{id}/revoke", staff.PermManageTokens, c.revokeToken},
+		{"GET /console/sessions", signedIn, c.sessionsPage},
+		{"POST /console/sessions/sign-out-everywhere", signedIn, c.signOutEverywhere},
 	}
 }
 
@@ -104,7 +117,7 @@ func (c *Console) parse() error {
 		c.ClientIP = func(*http.Request) string { return "" }
 	}
 	c.pages = map[string]*template.Template{}
-	for _, name := range []string{"signin", "setup", "enroll", "dashboard", "consents", "consent", "audit", "manifest", "message"} {
+	for _, name := range []string{"signin", "setup", "enroll", "dashboard", "consents", "consent", "audit", "manifest", "message", "staff", "tokens", "sessions"} {
 		t, err := template.ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
 			return err
@@ -181,6 +194,7 @@ type page struct {
 	T     *messages
 	Title string
 	User  *custos.StaffUser
+	Path  string // of the request, to mark the current page's links
 	Nav   []navItem
 	Langs []langItem
 	Error string
@@ -189,7 +203,7 @@ type page struct {
 
 func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, name, titleKey string, u *custos.StaffUser, data any) {
 	t := messagesFor(r)
-	p := page{T: t, Title: t.S(titleKey), User: u, Data: data}
+	p := page{T: t, Title: t.S(titleKey), User: u, Path: r.URL.Path, Data: data}
 	for _, l := range []langItem{{"en", "English", false}, {"fr", "Français", false}, {"de", "Deutsch", false}} {
 		l.Current = l.Code == t.Lang
 		p.Langs = append(p.Langs, l)
@@ -203,6 +217,8 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, nam
 			{"/console/consents", "consents", staff.PermViewConsentRecords},
 			{"/console/audit", "audit", staff.PermViewAudit},
 			{"/console/manifest", "manifest", staff.PermViewManifest},
+			{"/console/staff", "staff", staff.PermViewStaff},
+			{"/console/tokens", "tokens", staff.PermViewTokens},
 		} {
 			if staff.Can(u.Role, n.perm) {
 				p.Nav = append(p.Nav, navItem{Href: n.href, Label: t.S(n.key), Current: r.URL.Path == n.href})

@@ -218,9 +218,18 @@ func eval[T any](tb *tab, expr string) T {
 }
 
 // wait waits until the expression is truthy.
+// A navigation under way (after a form is submitted) replaces the page's
+// JavaScript context; the wait starts again in the new one.
 func (tb *tab) wait(expr string) {
 	tb.t.Helper()
-	if _, err := chromedp.Run(tb.ctx, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingTimeout(15*time.Second))); err != nil {
+	var err error
+	for range 5 {
+		_, err = chromedp.Run(tb.ctx, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingTimeout(15*time.Second)))
+		if err == nil || !strings.Contains(err.Error(), "Cannot find context") && !strings.Contains(err.Error(), "context was destroyed") && !strings.Contains(err.Error(), "navigated or closed") {
+			break
+		}
+	}
+	if err != nil {
 		tb.t.Fatalf("waiting for %s: %v", expr, err)
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
 	"github.com/custos-privacy/custos/internal/consent"
+	"github.com/custos-privacy/custos/internal/custos"
 	"github.com/custos-privacy/custos/internal/manifest"
 	"github.com/custos-privacy/custos/internal/store"
 	"github.com/custos-privacy/custos/internal/store/storetest"
@@ -46,6 +47,8 @@ type options struct {
 	pages          http.Handler
 	pagePatterns   []string
 	publicURL      string
+	tokenAuth      func(ctx context.Context, token string) (*custos.APIToken, error)
+	console        func(db *store.DB, signer *consent.Signer, current func() *manifest.Manifest) interface{ Register(*http.ServeMux) }
 }
 
 func newEnv(t *testing.T, db *store.DB, opts ...func(*options)) *env {
@@ -73,9 +76,14 @@ func newEnv(t *testing.T, db *store.DB, opts ...func(*options)) *env {
 	}
 	svc := &consent.Service{Store: db, Signer: signer, Manifest: current, Issuer: "http://custos.test"}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	var cons interface{ Register(*http.ServeMux) }
+	if o.console != nil {
+		cons = o.console(db, signer, current)
+	}
 	s := web.New(web.Config{
+		Console:   cons,
 		APITokens: []string{testToken}, GeoHeader: o.geoHeader, ClientIPHeader: o.clientIPHeader,
-		Pages: o.pages, PagePatterns: o.pagePatterns, PublicURL: o.publicURL,
+		Pages: o.pages, PagePatterns: o.pagePatterns, PublicURL: o.publicURL, TokenAuth: o.tokenAuth,
 	}, log, db, svc, signer, current, nil)
 	s.SetReady(true)
 	ts := httptest.NewServer(s.Handler())

@@ -1,0 +1,390 @@
+package console_test
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/net/html"
+
+	"github.com/custos-privacy/custos/internal/consent"
+	"github.com/custos-privacy/custos/internal/console"
+	"github.com/custos-privacy/custos/internal/custos"
+	"github.com/custos-privacy/custos/internal/manifest"
+	"github.com/custos-privacy/custos/internal/staff"
+	"github.com/custos-privacy/custos/internal/store"
+	"github.com/custos-privacy/custos/internal/store/storetest"
+)
+
+// harness is a console on a real store, reached over HTTP.
+type harness struct {
+	t      *testing.T
+	db     *store.DB
+	svc    *staff.Service
+	con    *console.Console
+	srv    *httptest.Server
+	signer *consent.Signer
+	m      *manifest.Manifest
+
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newHarness(t *testing.T, m *manifest.Manifest) *harness {
+	t.Helper()
+	if m == nil {
+		m = manifest.Demo()
+	}
+	db := storetest.Open(t)
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{t: t, db: db, signer: consent.NewSigner(priv), m: m, now: time.Now().UTC()}
+	h.svc = &staff.Service{Store: db, Audit: db, Now: h.clock}
+	h.con = &console.Console{
+		Staff: h.svc, Store: db, Signer: h.signer, Source: "demo",
+		Manifest: func() *manifest.Manifest { return h.m },
+		Log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Now:      h.clock,
+	}
+	mux := http.NewServeMux()
+	h.con.Register(mux)
+	h.srv = httptest.NewServer(mux)
+	t.Cleanup(h.srv.Close)
+	return h
+}
+
+func (h *harness) clock() time.Time {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.now
+}
+
+// tick moves the clock one TOTP step on, so that a new code is accepted.
+func (h *harness) tick() {
+	h.mu.Lock()
+	h.now = h.now.Add(31 * time.Second)
+	h.mu.Unlock()
+}
+
+const testPassword = "plum-Kettle-orbit-7-Tundra"
+
+// staffUser creates an account with role, sets it up (with a second
+// factor for admins), and returns it with a session token.
+func (h *harness) staffUser(role custos.Role, email string) (*custos.StaffUser, string) {
+	h.t.Helper()
+	ctx := context.Background()
+	u, setup, err := h.svc.CreateUser(ctx, email, role, "test")
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if _, err := h.svc.CompleteSetup(ctx, setup, testPassword); err != nil {
+		h.t.Fatal(err)
+	}
+	code := ""
+	if role == custos.RoleAdmin {
+		secret, _, err := h.svc.EnrollTOTP(ctx, u.ID)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		if _, err := h.svc.ConfirmTOTP(ctx, u.ID, secret, staff.TOTPCode(secret, h.clock())); err != nil {
+			h.t.Fatal(err)
+		}
+		h.tick()
+		code = staff.TOTPCode(secret, h.clock())
+	}
+	_, token, err := h.svc.SignIn(ctx, email, testPassword, code, staff.SignInMeta{UserAgent: "test"})
+	if err != nil {
+		h.t.Fatalf("signing in %s: %v", role, err)
+	}
+	return u, token
+}
+
+// request sends method path with the session token (none if "") and
+// returns the status, the Location header and the body.
+func (h *harness) request(method, path, token string, form url.Values) (int, string, string) {
+	h.t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, h.srv.URL+path, body)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	if token != "" {
+		req.AddCookie(&http.Cookie{Name: "custos_session", Value: token})
+	}
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header.Get("Location"), string(b)
+}
+
+// recordConsent puts one ledger row in, as the banner would have.
+// after, if not nil, changes the row after its receipt is signed: a
+// tampered record.
+func (h *harness) recordConsent(mut, after func(*custos.Consent)) *custos.Consent {
+	h.t.Helper()
+	site := h.m.Sites[0]
+	now := h.clock()
+	c := &custos.Consent{
+		ID: "01" + strings.Repeat("0", 6) + randomHex(h.t, 12), Site: site.ID, Subject: "subject-" + randomHex(h.t, 8),
+		Choices: map[string]bool{}, Method: custos.MethodCustom, ManifestFingerprint: site.Fingerprint(),
+		Locale: "en", Region: "DE", Jurisdiction: "eu", Mode: manifest.ModeOptIn, IPPrefix: "192.0.0.0/16",
+		IssuedAt: now, ExpiresAt: now.AddDate(0, 6, 0),
+	}
+	for _, cat := range site.Categories {
+		c.Choices[cat.ID] = cat.Required
+	}
+	if mut != nil {
+		mut(c)
+	}
+	jws, err := h.signer.Sign(consent.ReceiptFor(c, "http://custos.test"))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	c.Receipt = jws
+	if after != nil {
+		after(c)
+	}
+	stored, _, err := h.db.RecordConsent(context.Background(), c, nil)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return stored
+}
+
+func randomHex(t *testing.T, n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	const digits = "0123456789abcdef"
+	out := make([]byte, 2*n)
+	for i, x := range b {
+		out[2*i], out[2*i+1] = digits[x>>4], digits[x&15]
+	}
+	return string(out)
+}
+
+// TestPermissionMatrix tries every console route as every role and as
+// nobody, and checks each answer against the permission table.
+func TestPermissionMatrix(t *testing.T) {
+	h := newHarness(t, nil)
+	rec := h.recordConsent(nil, nil)
+	routes := h.con.Routes()
+	if len(routes) < 10 {
+		t.Fatalf("only %d routes: the matrix would prove little", len(routes))
+	}
+	n := 0
+	for _, rt := range routes {
+		method, path, _ := strings.Cut(rt.Pattern, " ")
+		path = strings.TrimSuffix(path, "{$}")
+		for _, who := range append([]custos.Role{""}, custos.Roles...) {
+			token := ""
+			if who != "" {
+				// A fresh account and session per cell: a POST may sign
+				// out, reset or disable.
+				n++
+				_, token = h.staffUser(who, "matrix"+string(rune('a'+n%26))+randomHex(t, 3)+"@example.com")
+			}
+			p := strings.NewReplacer("{id}", h.idFor(path, rec)).Replace(path)
+			status, loc, body := h.request(method, p, token, url.Values{})
+			var allowed bool
+			switch rt.Perm {
+			case "":
+				allowed = true
+			case "signed_in":
+				allowed = who != ""
+			default:
+				allowed = who != "" && staff.Can(who, rt.Perm)
+			}
+			cell := rt.Pattern + " as " + string(who)
+			if who == "" {
+				cell = rt.Pattern + " as nobody"
+			}
+			switch {
+			case allowed && (status == http.StatusForbidden || status == http.StatusUnauthorized && rt.Perm != "" || strings.Contains(loc, "/console/sign-in?next")):
+				t.Errorf("%s: refused (%d %s), but the role may", cell, status, loc)
+			case !allowed && who == "" && !(status == http.StatusSeeOther && strings.Contains(loc, "/console/sign-in") || status == http.StatusUnauthorized):
+				t.Errorf("%s: %d %s, want a redirect to sign-in or 401", cell, status, loc)
+			case !allowed && who != "" && status != http.StatusForbidden:
+				t.Errorf("%s: %d, want 403", cell, status)
+			case !allowed && strings.Contains(body, rec.Subject):
+				t.Errorf("%s: a refused answer shows a consent id", cell)
+			}
+		}
+	}
+}
+
+// idFor picks what {id} stands for in path.
+func (h *harness) idFor(path string, rec *custos.Consent) string {
+	switch {
+	case strings.HasPrefix(path, "/console/consents/"):
+		return rec.ID
+	case strings.HasPrefix(path, "/console/staff/"):
+		u, _, err := h.svc.CreateUser(context.Background(), "victim"+randomHex(h.t, 4)+"@example.com", custos.RoleAnalyst, "test")
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		return u.ID
+	case strings.HasPrefix(path, "/console/tokens/"):
+		tk, _, err := h.svc.CreateAPIToken(context.Background(), "matrix", custos.RoleAnalyst, 24*time.Hour, "test")
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		return tk.ID
+	}
+	return "x"
+}
+
+// TestRecordAccessIsAudited: opening a record about one person writes who,
+// what and when to the audit trail, and the audit page shows it.
+func TestRecordAccessIsAudited(t *testing.T) {
+	h := newHarness(t, nil)
+	rec := h.recordConsent(nil, nil)
+	officer, token := h.staffUser(custos.RolePrivacyOfficer, "officer@example.com")
+	status, _, body := h.request("GET", "/console/consents/"+rec.ID, token, nil)
+	if status != 200 || !strings.Contains(body, rec.Subject) {
+		t.Fatalf("record page: %d", status)
+	}
+	if !strings.Contains(body, "Signature verified") {
+		t.Error("the receipt's signature is not shown as checked")
+	}
+	var found *custos.AuditEntry
+	h.db.AuditEntries(context.Background(), func(e *custos.AuditEntry) error {
+		if e.Action == custos.AuditRecordViewed && e.ObjectID == rec.ID {
+			found = e
+		}
+		return nil
+	})
+	if found == nil || found.Actor != officer.ID || found.Time.IsZero() {
+		t.Fatalf("no record.viewed entry naming the officer: %+v", found)
+	}
+	_, auditor := h.staffUser(custos.RoleAuditor, "auditor@example.com")
+	status, _, body = h.request("GET", "/console/audit?action=record.viewed", auditor, nil)
+	if status != 200 || !strings.Contains(body, officer.ID) || !strings.Contains(body, rec.ID) || !strings.Contains(body, "The chain verifies") {
+		t.Errorf("the audit page does not show the access with a verified chain: %d", status)
+	}
+	// Searching by consent id shows that person's records: audited too.
+	before := countAudit(t, h.db, custos.AuditRecordViewed)
+	h.request("GET", "/console/consents?subject="+url.QueryEscape(rec.Subject), token, nil)
+	if after := countAudit(t, h.db, custos.AuditRecordViewed); after != before+1 {
+		t.Errorf("a search by consent id wrote %d access entries, want 1", after-before)
+	}
+	// A row that differs from its signed receipt shows as unverified.
+	bad := h.recordConsent(nil, func(c *custos.Consent) { c.Method = custos.MethodAcceptAll })
+	_, _, body = h.request("GET", "/console/consents/"+bad.ID, token, nil)
+	if !strings.Contains(body, "does NOT verify") {
+		t.Error("a row that differs from its receipt is shown as verified")
+	}
+}
+
+func countAudit(t *testing.T, db *store.DB, action string) int {
+	n := 0
+	db.AuditEntries(context.Background(), func(e *custos.AuditEntry) error {
+		if e.Action == action {
+			n++
+		}
+		return nil
+	})
+	return n
+}
+
+// hostile are strings a console must show as text, never run.
+var hostile = []string{
+	`<script>alert(1)</script>`,
+	`"><img src=x onerror=alert(2)>`,
+	`javascript:alert(3)`,
+	`'-alert(4)-'`,
+	"\xff\xfe bad UTF-8 \xc3\x28",
+	strings.Repeat("A", 5000),
+}
+
+// TestHostileInputIsInert stores hostile strings wherever the console later
+// shows text, renders every page, and checks each shows them inert.
+func TestHostileInputIsInert(t *testing.T) {
+	m := manifest.Demo()
+	site := m.Site("demo")
+	site.Name = hostile[0]
+	site.Categories[1].Text["en"] = manifest.Text{Name: hostile[1], Description: hostile[0]}
+	h := newHarness(t, m)
+	var recs []*custos.Consent
+	for i, s := range hostile {
+		recs = append(recs, h.recordConsent(func(c *custos.Consent) {
+			c.Region, c.Locale, c.NoticeVersion, c.Jurisdiction, c.IPPrefix = s, s, s, s, s
+			c.Choices[hostile[i%2]] = true
+		}, nil))
+		if err := h.db.AppendAudit(context.Background(), &custos.AuditEntry{
+			Time: h.clock(), Actor: s, Action: "test." + s, ObjectType: s, ObjectID: s, DetailsHash: strings.Repeat("0", 64),
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, admin := h.staffUser(custos.RoleAdmin, "admin@example.com")
+	h.svc.CreateAPIToken(context.Background(), hostile[1], custos.RoleAnalyst, 24*time.Hour, "test")
+	h.svc.CreateUser(context.Background(), `"<script>alert(5)</script>"@example.com`, custos.RoleAnalyst, "test")
+	pages := []string{"/console/", "/console/consents", "/console/audit", "/console/manifest",
+		"/console/consents?subject=" + url.QueryEscape(hostile[1]), "/console/audit?actor=" + url.QueryEscape(hostile[0]),
+		"/console/sign-in?next=" + url.QueryEscape("javascript:alert(1)")}
+	for _, rt := range h.con.Routes() {
+		if method, path, _ := strings.Cut(rt.Pattern, " "); method == "GET" && !strings.Contains(path, "{") && !strings.HasSuffix(path, ".css") {
+			pages = append(pages, path)
+		}
+	}
+	for _, r := range recs {
+		pages = append(pages, "/console/consents/"+r.ID)
+	}
+	for _, p := range pages {
+		status, _, body := h.request("GET", p, admin, nil)
+		if status >= 500 {
+			t.Errorf("GET %s: %d", p, status)
+			continue
+		}
+		if live := liveMarkup(body); live != "" {
+			t.Errorf("GET %s: hostile input is live: %s", p, live)
+		}
+	}
+}
+
+// liveMarkup parses page as a browser would and returns the first thing in
+// it that could run: a script element, an event-handler attribute, or a
+// javascript: URL. The console itself has none of these.
+func liveMarkup(page string) string {
+	z := html.NewTokenizer(strings.NewReader(page))
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			return ""
+		case html.StartTagToken, html.SelfClosingTagToken:
+			tok := z.Token()
+			if tok.Data == "script" || tok.Data == "iframe" || tok.Data == "object" || tok.Data == "embed" {
+				return "<" + tok.Data + ">"
+			}
+			for _, a := range tok.Attr {
+				v := strings.ToLower(strings.TrimSpace(a.Val))
+				if strings.HasPrefix(a.Key, "on") || (a.Key == "href" || a.Key == "src" || a.Key == "action" || a.Key == "formaction") && strings.HasPrefix(v, "javascript:") {
+					return "<" + tok.Data + " " + a.Key + "=" + a.Val + ">"
+				}
+			}
+		}
+	}
+}
