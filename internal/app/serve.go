@@ -69,6 +69,8 @@ type serveConfig struct {
 	apiTokens       string
 	logLevel        string
 	shutdownTimeout time.Duration
+	sessionIdle     time.Duration
+	sessionMax      time.Duration
 }
 
 func (a *App) serve(ctx context.Context, args []string) error {
@@ -89,11 +91,19 @@ if the new one has problems they are logged and the old one stays.`)
 	fs.StringVar(&c.apiTokens, "api-tokens", "", "comma-separated bearer tokens for server-to-server API calls (at least 32 characters each)")
 	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug (adds an access log), info, warn or error")
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 15*time.Second, "how long to let requests in flight finish on shutdown")
+	fs.DurationVar(&c.sessionIdle, "session-idle", staff.DefaultIdle, "a console session unused this long ends")
+	fs.DurationVar(&c.sessionMax, "session-max", staff.DefaultAbsolute, "a console session ends this long after sign-in, used or not")
 	if err := a.parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usageErrorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	switch {
+	case c.sessionIdle < time.Minute || c.sessionIdle > 24*time.Hour:
+		return usageErrorf("--session-idle: give a duration from 1m to 24h, such as 30m")
+	case c.sessionMax < c.sessionIdle || c.sessionMax > 30*24*time.Hour:
+		return usageErrorf("--session-max: give a duration from --session-idle to 720h, such as 12h")
 	}
 	log, err := newLogger(a.Stderr, c.logLevel)
 	if err != nil {
@@ -161,7 +171,7 @@ if the new one has problems they are logged and the old one stays.`)
 		wc.Pages, wc.PagePatterns = demo.Handler(), demo.Patterns
 	}
 	// The staff console and the API tokens created in it.
-	staffSvc := &staff.Service{Store: db, Audit: db}
+	staffSvc := &staff.Service{Store: db, Audit: db, Idle: c.sessionIdle, Absolute: c.sessionMax}
 	cons := &console.Console{Staff: staffSvc, Store: db, Signer: signer, Manifest: current.Load, Source: m.Source, Log: log, PublicURL: explicitPublicURL}
 	wc.Console = cons
 	wc.TokenAuth = staffSvc.AuthenticateAPIToken

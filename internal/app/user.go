@@ -7,8 +7,11 @@ import (
 	"flag"
 	"fmt"
 	"net/url"
+	"os"
 	"strings"
 	"text/tabwriter"
+
+	"golang.org/x/term"
 
 	"github.com/custos-privacy/custos/internal/custos"
 	"github.com/custos-privacy/custos/internal/staff"
@@ -68,13 +71,13 @@ func (f *userFlags) setupLink(token string) string {
 func (a *App) userAdd(ctx context.Context, args []string) error {
 	var f userFlags
 	fs := f.register(a, "add", "", `Create a staff account and print its one-time set-up link, valid 72
-hours, where the person chooses a password. With --password-stdin the
-password is read from the first line of standard input instead. Roles:
+hours, where the person chooses a password. With --password it is asked
+for on the terminal instead (or read from standard input in a script). Roles:
 admin, privacy_officer, analyst, auditor. An admin sets up a second factor
 (TOTP) when first signing in.`)
 	email := fs.String("email", "", "the person's e-mail address (required)")
 	role := fs.String("role", "", "admin, privacy_officer, analyst or auditor (required)")
-	pwStdin := fs.Bool("password-stdin", false, "read the password from standard input instead of printing a set-up link")
+	pwStdin := fs.Bool("password", false, "set the password now instead of printing a set-up link: asked for (without echo) on a terminal, else read from the first line of standard input")
 	if err := a.parse(fs, args); err != nil {
 		return err
 	}
@@ -85,11 +88,10 @@ admin, privacy_officer, analyst, auditor. An admin sets up a second factor
 	// an account behind.
 	var pw string
 	if *pwStdin {
-		line, err := bufio.NewReader(a.Stdin).ReadString('\n')
-		if err != nil && line == "" {
-			return fmt.Errorf("reading the password from standard input: %w", err)
+		var err error
+		if pw, err = a.readPassword(); err != nil {
+			return err
 		}
-		pw = strings.TrimRight(line, "\r\n")
 		if err := staff.CheckPasswordPolicy(pw, *email); err != nil {
 			return userError(err)
 		}
@@ -207,4 +209,32 @@ func userError(err error) error {
 		return errors.New(ce.Message)
 	}
 	return err
+}
+
+// readPassword asks for a password twice without echo when standard input
+// is a terminal, and otherwise reads the first line of standard input.
+func (a *App) readPassword() (string, error) {
+	if f, ok := a.Stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprint(a.Stderr, "Password (12 characters or more): ")
+		pw, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(a.Stderr)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprint(a.Stderr, "The same password again: ")
+		again, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(a.Stderr)
+		if err != nil {
+			return "", err
+		}
+		if string(pw) != string(again) {
+			return "", errors.New("the two passwords differ")
+		}
+		return string(pw), nil
+	}
+	line, err := bufio.NewReader(a.Stdin).ReadString('\n')
+	if err != nil && line == "" {
+		return "", fmt.Errorf("reading the password from standard input: %w", err)
+	}
+	return strings.TrimRight(line, "\r\n"), nil
 }

@@ -85,6 +85,8 @@ func (c *Console) Routes() []Route {
 		{"POST /console/tokens", staff.PermManageTokens, c.createToken},
 		{"POST /console/tokens/{id}/revoke", staff.PermManageTokens, c.revokeToken},
 		{"GET /console/sessions", signedIn, c.sessionsPage},
+		{"GET " + secondFactorPath, signedIn, c.secondFactorPage},
+		{"POST " + secondFactorPath, signedIn, c.secondFactor},
 		{"POST /console/sessions/sign-out-everywhere", signedIn, c.signOutEverywhere},
 	}
 }

@@ -3,12 +3,14 @@ package console_test
 import (
 	"context"
 	"crypto/ed25519"
+	"encoding/base32"
 	"crypto/rand"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -386,5 +388,32 @@ func liveMarkup(page string) string {
 				}
 			}
 		}
+	}
+}
+
+// TestOptionalSecondFactor: a privacy officer may add a second factor; from
+// then on a sign-in without its code fails.
+func TestOptionalSecondFactor(t *testing.T) {
+	h := newHarness(t, nil)
+	_, token := h.staffUser(custos.RolePrivacyOfficer, "po@example.com")
+	status, _, body := h.request("GET", "/console/account/second-factor", token, nil)
+	m := regexp.MustCompile(`name="secret" value="([A-Z2-7]+)"`).FindStringSubmatch(body)
+	if status != 200 || m == nil {
+		t.Fatalf("enrolment page: %d", status)
+	}
+	secret, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, _, body = h.request("POST", "/console/account/second-factor", token, url.Values{"secret": {m[1]}, "code": {staff.TOTPCode(secret, h.clock())}})
+	if status != 200 || strings.Count(body, "<li><code>") < 8 {
+		t.Fatalf("confirming: %d, recovery codes not shown", status)
+	}
+	h.tick()
+	if _, _, err := h.svc.SignIn(context.Background(), "po@example.com", testPassword, "", staff.SignInMeta{}); err == nil {
+		t.Error("signed in without the second factor once it is set up")
+	}
+	if _, _, err := h.svc.SignIn(context.Background(), "po@example.com", testPassword, staff.TOTPCode(secret, h.clock()), staff.SignInMeta{}); err != nil {
+		t.Errorf("signing in with the code: %v", err)
 	}
 }

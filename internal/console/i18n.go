@@ -57,7 +57,8 @@ func normalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(
 
 var catalog = map[string]map[string]string{
 	"en": {
-		"role": "Role", "second_factor": "Second factor", "state": "State", "created": "Created", "actions": "Actions", "you": "you",
+		"add_second_factor": "Add a second factor (an authenticator app) to your account",
+		"role":              "Role", "second_factor": "Second factor", "state": "State", "created": "Created", "actions": "Actions", "you": "you",
 		"state_active": "active", "state_not_set_up": "not set up", "state_disabled": "disabled",
 		"role_admin": "Administrator", "role_privacy_officer": "Privacy officer", "role_analyst": "Analyst", "role_auditor": "Auditor",
 		"new_account": "New account", "create_account": "Create account",
@@ -96,7 +97,8 @@ var catalog = map[string]map[string]string{
 		"filter":        "Filter", "next": "Next page",
 	},
 	"fr": {
-		"role": "Rôle", "second_factor": "Second facteur", "state": "État", "created": "Créé", "actions": "Actions", "you": "vous",
+		"add_second_factor": "Ajouter un second facteur (application d’authentification) à votre compte",
+		"role":              "Rôle", "second_factor": "Second facteur", "state": "État", "created": "Créé", "actions": "Actions", "you": "vous",
 		"state_active": "actif", "state_not_set_up": "non configuré", "state_disabled": "désactivé",
 		"role_admin": "Administrateur", "role_privacy_officer": "Délégué à la protection des données", "role_analyst": "Analyste", "role_auditor": "Auditeur",
 		"new_account": "Nouveau compte", "create_account": "Créer le compte",
@@ -135,7 +137,8 @@ var catalog = map[string]map[string]string{
 		"filter":        "Filtrer", "next": "Page suivante",
 	},
 	"de": {
-		"role": "Rolle", "second_factor": "Zweiter Faktor", "state": "Status", "created": "Erstellt", "actions": "Aktionen", "you": "Sie",
+		"add_second_factor": "Einen zweiten Faktor (Authenticator-App) zu Ihrem Konto hinzufügen",
+		"role":              "Rolle", "second_factor": "Zweiter Faktor", "state": "Status", "created": "Erstellt", "actions": "Aktionen", "you": "Sie",
 		"state_active": "aktiv", "state_not_set_up": "nicht eingerichtet", "state_disabled": "deaktiviert",
 		"role_admin": "Administrator", "role_privacy_officer": "Datenschutzbeauftragte:r", "role_analyst": "Analyst:in", "role_auditor": "Prüfer:in",
 		"new_account": "Neues Konto", "create_account": "Konto anlegen",

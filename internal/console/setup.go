@@ -49,6 +49,44 @@ func (c *Console) setup(w http.ResponseWriter, r *http.Request, _ *custos.StaffU
 type enrollData struct {
 	Token, Secret, URI string
 	Codes              []string
+	Action             string // where the form posts; "" for /console/enroll
+}
+
+// secondFactorPage lets a signed-in staff member who has none add a second
+// factor (required for admins at their first sign-in, optional for others).
+func (c *Console) secondFactorPage(w http.ResponseWriter, r *http.Request, u *custos.StaffUser) {
+	if u.TOTPSecret != nil {
+		c.render(w, r, http.StatusOK, "message", "enroll", u, messagesFor(r).S("enroll_done"))
+		return
+	}
+	secret, uri, err := c.Staff.EnrollTOTP(r.Context(), u.ID)
+	if err != nil {
+		c.fail(w, r, u, err)
+		return
+	}
+	c.render(w, r, http.StatusOK, "enroll", "enroll", u, enrollData{Secret: encodeSecret(secret), URI: uri, Action: secondFactorPath})
+}
+
+const secondFactorPath = "/console/account/second-factor"
+
+func (c *Console) secondFactor(w http.ResponseWriter, r *http.Request, u *custos.StaffUser) {
+	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
+	if err := r.ParseForm(); err != nil || u.TOTPSecret != nil {
+		c.render(w, r, http.StatusBadRequest, "message", "enroll", u, messagesFor(r).S("error"))
+		return
+	}
+	secret, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(strings.ToUpper(strings.ReplaceAll(r.PostFormValue("secret"), " ", "")))
+	if err != nil || len(secret) < 16 {
+		c.render(w, r, http.StatusUnprocessableEntity, "message", "enroll", u, messagesFor(r).S("error"))
+		return
+	}
+	codes, err := c.Staff.ConfirmTOTP(r.Context(), u.ID, secret, strings.TrimSpace(r.PostFormValue("code")))
+	if err != nil {
+		d := enrollData{Secret: encodeSecret(secret), Action: secondFactorPath}
+		c.render(w, r, http.StatusUnprocessableEntity, "enroll", "enroll", u, formError{errorText(r, err), d})
+		return
+	}
+	c.render(w, r, http.StatusOK, "enroll", "enroll", u, enrollData{Codes: codes})
 }
 
 func (c *Console) enrollPage(w http.ResponseWriter, r *http.Request, _ *custos.StaffUser) {
