@@ -3,8 +3,8 @@ package console_test
 import (
 	"context"
 	"crypto/ed25519"
-	"encoding/base32"
 	"crypto/rand"
+	"encoding/base32"
 	"io"
 	"log/slog"
 	"net/http"
