@@ -344,7 +344,7 @@ func (c *Console) signOutEverywhere(w http.ResponseWriter, r *http.Request, u *c
 		c.fail(w, r, u, err)
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/console/", MaxAge: -1, HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/console/", MaxAge: -1, HttpOnly: true, Secure: c.secure(r), SameSite: http.SameSiteLaxMode})
 	http.Redirect(w, r, "/console/sign-in", http.StatusSeeOther)
 }
 

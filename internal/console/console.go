@@ -119,7 +119,7 @@ func (c *Console) parse() error {
 		c.ClientIP = func(*http.Request) string { return "" }
 	}
 	c.pages = map[string]*template.Template{}
-	for _, name := range []string{"signin", "setup", "enroll", "dashboard", "consents", "consent", "audit", "manifest", "message", "staff", "tokens", "sessions"} {
+	for _, name := range []string{"signin", "setup", "enroll", "dashboard", "consents", "consent", "confirm", "audit", "manifest", "message", "staff", "tokens", "sessions"} {
 		t, err := template.ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
 			return err
@@ -140,7 +140,7 @@ func (c *Console) guard(rt Route) http.Handler {
 		hdr.Set("Referrer-Policy", "same-origin")
 		if q := r.URL.Query().Get("lang"); q != "" {
 			if _, ok := catalog[q]; ok {
-				http.SetCookie(w, &http.Cookie{Name: langCookie, Value: q, Path: "/console/", MaxAge: 365 * 86400, HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
+				http.SetCookie(w, &http.Cookie{Name: langCookie, Value: q, Path: "/console/", MaxAge: 365 * 86400, HttpOnly: true, Secure: c.secure(r), SameSite: http.SameSiteLaxMode})
 			}
 		}
 		if rt.Perm == "" {
@@ -275,4 +275,11 @@ func (c *Console) audit(ctx context.Context, u *custos.StaffUser, objectType, ob
 		Time: c.Now().UTC(), Actor: u.ID, Action: custos.AuditRecordViewed,
 		ObjectType: objectType, ObjectID: objectID, DetailsHash: hex.EncodeToString(sum[:]),
 	})
+}
+
+// secure reports whether cookies must be Secure: on TLS, or behind a proxy
+// that ends TLS for a public URL in https (the usual deployment, where the
+// request itself arrives over plain HTTP).
+func (c *Console) secure(r *http.Request) bool {
+	return r.TLS != nil || strings.HasPrefix(c.PublicURL, "https://")
 }

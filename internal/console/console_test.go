@@ -226,6 +226,8 @@ func TestPermissionMatrix(t *testing.T) {
 			switch {
 			case allowed && (status == http.StatusForbidden || status == http.StatusUnauthorized && rt.Perm != "" || strings.Contains(loc, "/console/sign-in?next")):
 				t.Errorf("%s: refused (%d %s), but the role may", cell, status, loc)
+			case allowed && status >= 500:
+				t.Errorf("%s: %d", cell, status)
 			case !allowed && who == "" && !(status == http.StatusSeeOther && strings.Contains(loc, "/console/sign-in") || status == http.StatusUnauthorized):
 				t.Errorf("%s: %d %s, want a redirect to sign-in or 401", cell, status, loc)
 			case !allowed && who != "" && status != http.StatusForbidden:
@@ -415,5 +417,84 @@ func TestOptionalSecondFactor(t *testing.T) {
 	}
 	if _, _, err := h.svc.SignIn(context.Background(), "po@example.com", testPassword, staff.TOTPCode(secret, h.clock()), staff.SignInMeta{}); err != nil {
 		t.Errorf("signing in with the code: %v", err)
+	}
+}
+
+// TestCrossSiteRequests: a POST the browser marks as cross-site is refused
+// on every state-changing route, and a cross-site link to a record does not
+// open it (nor write an access in the staff member's name).
+func TestCrossSiteRequests(t *testing.T) {
+	h := newHarness(t, nil)
+	rec := h.recordConsent(nil, nil)
+	_, admin := h.staffUser(custos.RoleAdmin, "admin@example.com")
+	for _, rt := range h.con.Routes() {
+		method, path, _ := strings.Cut(rt.Pattern, " ")
+		if method != "POST" {
+			continue
+		}
+		p := strings.NewReplacer("{id}", h.idFor(path, rec)).Replace(path)
+		req, _ := http.NewRequest("POST", h.srv.URL+p, strings.NewReader("x=1"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Sec-Fetch-Site", "cross-site")
+		req.AddCookie(&http.Cookie{Name: "custos_session", Value: admin})
+		resp, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("cross-site POST %s: %d, want 403", p, resp.StatusCode)
+		}
+	}
+	before := countAudit(t, h.db, custos.AuditRecordViewed)
+	for _, p := range []string{"/console/consents/" + rec.ID, "/console/consents?subject=" + rec.Subject, "/console/consents?id=" + rec.ID} {
+		req, _ := http.NewRequest("GET", h.srv.URL+p, nil)
+		req.Header.Set("Sec-Fetch-Site", "cross-site")
+		req.AddCookie(&http.Cookie{Name: "custos_session", Value: admin})
+		resp, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if strings.Contains(string(b), rec.Subject) && !strings.Contains(p, rec.Subject) || !strings.Contains(string(b), `href="`+strings.ReplaceAll(p, "&", "&amp;")) {
+			t.Errorf("cross-site GET %s: the record was shown, or no link to open it", p)
+		}
+	}
+	if after := countAudit(t, h.db, custos.AuditRecordViewed); after != before {
+		t.Errorf("cross-site links wrote %d access entries", after-before)
+	}
+}
+
+// TestSessionCookie checks the session cookie's attributes, with and
+// without TLS in front.
+func TestSessionCookie(t *testing.T) {
+	for _, publicURL := range []string{"", "https://custos.example.com"} {
+		h := newHarness(t, nil)
+		h.con.PublicURL = publicURL
+		h.staffUser(custos.RolePrivacyOfficer, "cookie@example.com")
+		form := url.Values{"email": {"cookie@example.com"}, "password": {testPassword}}
+		req, _ := http.NewRequest("POST", h.srv.URL+"/console/sign-in", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		resp, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		var ck *http.Cookie
+		for _, c := range resp.Cookies() {
+			if c.Name == "custos_session" {
+				ck = c
+			}
+		}
+		if ck == nil || len(ck.Value) < 40 {
+			t.Fatalf("public URL %q: no session cookie (%d)", publicURL, resp.StatusCode)
+		}
+		if !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || ck.Path != "/console/" || ck.Secure != (publicURL != "") {
+			t.Errorf("public URL %q: cookie %+v: want HttpOnly, SameSite=Lax, Path=/console/, Secure only behind https", publicURL, ck)
+		}
+		if ck.MaxAge != 0 || !ck.Expires.IsZero() {
+			t.Errorf("the session cookie outlives the browser session: %+v", ck)
+		}
 	}
 }

@@ -57,6 +57,7 @@ func normalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(
 
 var catalog = map[string]map[string]string{
 	"en": {
+		"confirm_open": "You followed a link from another site to a record about one person. Opening it is written to the audit trail in your name.", "open_record": "Open it",
 		"add_second_factor": "Add a second factor (an authenticator app) to your account",
 		"role":              "Role", "second_factor": "Second factor", "state": "State", "created": "Created", "actions": "Actions", "you": "you",
 		"state_active": "active", "state_not_set_up": "not set up", "state_disabled": "disabled",
@@ -97,6 +98,7 @@ var catalog = map[string]map[string]string{
 		"filter":        "Filter", "next": "Next page",
 	},
 	"fr": {
+		"confirm_open": "Vous avez suivi un lien d’un autre site vers un registre concernant une personne. Son ouverture sera inscrite à votre nom au journal d’audit.", "open_record": "L’ouvrir",
 		"add_second_factor": "Ajouter un second facteur (application d’authentification) à votre compte",
 		"role":              "Rôle", "second_factor": "Second facteur", "state": "État", "created": "Créé", "actions": "Actions", "you": "vous",
 		"state_active": "actif", "state_not_set_up": "non configuré", "state_disabled": "désactivé",
@@ -137,6 +139,7 @@ var catalog = map[string]map[string]string{
 		"filter":        "Filtrer", "next": "Page suivante",
 	},
 	"de": {
+		"confirm_open": "Sie sind einem Link von einer anderen Website zu einem Nachweis über eine Person gefolgt. Das Öffnen wird unter Ihrem Namen im Prüfprotokoll vermerkt.", "open_record": "Öffnen",
 		"add_second_factor": "Einen zweiten Faktor (Authenticator-App) zu Ihrem Konto hinzufügen",
 		"role":              "Rolle", "second_factor": "Zweiter Faktor", "state": "Status", "created": "Erstellt", "actions": "Aktionen", "you": "Sie",
 		"state_active": "aktiv", "state_not_set_up": "nicht eingerichtet", "state_disabled": "deaktiviert",

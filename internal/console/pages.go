@@ -64,7 +64,7 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request, _ *custos.Staff
 	}
 	http.SetCookie(w, &http.Cookie{
 		Name: sessionCookie, Value: token, Path: "/console/",
-		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode,
+		HttpOnly: true, Secure: c.secure(r), SameSite: http.SameSiteLaxMode,
 	})
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
@@ -76,7 +76,7 @@ func (c *Console) signOut(w http.ResponseWriter, r *http.Request, u *custos.Staf
 			return
 		}
 	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/console/", MaxAge: -1, HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/console/", MaxAge: -1, HttpOnly: true, Secure: c.secure(r), SameSite: http.SameSiteLaxMode})
 	http.Redirect(w, r, "/console/sign-in", http.StatusSeeOther)
 }
 
@@ -176,9 +176,15 @@ func (c *Console) consentsPage(w http.ResponseWriter, r *http.Request, u *custos
 		c.fail(w, r, u, err)
 		return
 	}
-	// A search by consent id shows one person's records: each shown is an
-	// access, written to the audit trail.
-	if d.Q.Subject != "" {
+	// A search by consent id or receipt id shows one person's records: each
+	// shown is an access, written to the audit trail. (The unfiltered list
+	// shows no consent ids.) A link from another site must not make a staff
+	// member "open" records without meaning to: it gets a confirmation.
+	if d.Q.Subject != "" || d.Q.ID != "" {
+		if c.crossSite(r) {
+			c.render(w, r, http.StatusOK, "confirm", "consents", u, r.URL.RequestURI())
+			return
+		}
 		for _, row := range d.Rows {
 			if err := c.audit(r.Context(), u, "consent", row.ID); err != nil {
 				c.fail(w, r, u, err)
@@ -214,6 +220,10 @@ func (c *Console) consentPage(w http.ResponseWriter, r *http.Request, u *custos.
 	id := r.PathValue("id")
 	if len(id) > 64 {
 		c.fail(w, r, u, custos.Errorf(custos.ENOTFOUND, "no such record"))
+		return
+	}
+	if c.crossSite(r) {
+		c.render(w, r, http.StatusOK, "confirm", "receipt", u, r.URL.RequestURI())
 		return
 	}
 	rec, err := c.Store.Consent(r.Context(), id)
@@ -341,4 +351,14 @@ func (c *Console) manifestPage(w http.ResponseWriter, r *http.Request, u *custos
 		d.Sites = append(d.Sites, siteVersions{ID: s.ID, Name: s.Name, Fingerprint: s.Fingerprint(), ContentHash: s.ContentHash(), Versions: vs})
 	}
 	c.render(w, r, http.StatusOK, "manifest", "manifest", u, d)
+}
+
+// crossSite reports whether the browser says the request came from another
+// site (a link or a form elsewhere): such a request may not open a record.
+func (c *Console) crossSite(r *http.Request) bool {
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "cross-site", "same-site":
+		return true
+	}
+	return false
 }

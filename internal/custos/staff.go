@@ -75,6 +75,11 @@ type StaffUser struct {
 	LockedUntil time.Time
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+	// Version is the row's version as read. UpdateUser refuses, with
+	// ECONFLICT, to write over a row changed since: a sign-in cannot undo a
+	// disable or a reset that happened while it checked the password, and a
+	// TOTP or recovery code is accepted once however many requests race.
+	Version int64
 }
 
 // StaffSession is a signed-in browser. Only the SHA-256 of its token is
@@ -109,7 +114,8 @@ type APIToken struct {
 type StaffStore interface {
 	// CreateUser stores u; ECONFLICT if the e-mail address is taken.
 	CreateUser(ctx context.Context, u *StaffUser, audit *AuditEntry) error
-	// UpdateUser replaces the stored account u.ID with u (ENOTFOUND if absent).
+	// UpdateUser replaces the stored account u.ID with u (ENOTFOUND if
+	// absent, ECONFLICT if it changed since u was read: see Version).
 	UpdateUser(ctx context.Context, u *StaffUser, audit *AuditEntry) error
 	User(ctx context.Context, id string) (*StaffUser, error)               // ENOTFOUND if absent
 	UserByEmail(ctx context.Context, email string) (*StaffUser, error)     // ENOTFOUND if absent; email is compared lowercased

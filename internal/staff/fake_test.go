@@ -74,9 +74,14 @@ func (f *fakeStore) UpdateUser(ctx context.Context, u *custos.StaffUser, a *cust
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls["UpdateUser"]++
-	if _, ok := f.users[u.ID]; !ok {
+	cur, ok := f.users[u.ID]
+	if !ok {
 		return notFound("staff")
 	}
+	if cur.Version != u.Version {
+		return custos.Errorf(custos.ECONFLICT, "the staff account changed since it was read")
+	}
+	u.Version++
 	f.users[u.ID] = copyUser(u)
 	f.record(a)
 	return nil

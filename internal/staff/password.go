@@ -122,7 +122,13 @@ func decodePHC(hash string) (p argonParams, salt, key []byte, ok bool) {
 // the derived keys is in constant time. A malformed hash matches nothing.
 func CheckPassword(hash, pw string) bool {
 	p, salt, key, ok := decodePHC(hash)
-	if !ok || pw == "" || len(pw) > MaxPasswordBytes {
+	if !ok {
+		return false
+	}
+	if pw == "" || len(pw) > MaxPasswordBytes {
+		// The same work as a real check, so that an empty password tells
+		// nothing by its speed about whether the account exists.
+		argon2.IDKey([]byte("x"), salt, p.time, p.memory, p.threads, uint32(len(key)))
 		return false
 	}
 	got := argon2.IDKey([]byte(pw), salt, p.time, p.memory, p.threads, uint32(len(key)))

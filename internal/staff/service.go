@@ -250,6 +250,9 @@ func (s *Service) SignIn(ctx context.Context, email, password, code string, meta
 		u.SetupTokenHash, u.SetupExpires = hash, now.Add(EnrollmentTTL)
 		u.LockedUntil = time.Time{}
 		if err := s.Store.UpdateUser(ctx, u, nil); err != nil {
+			if isConflict(err) {
+				return nil, "", ErrBadCredentials // changed meanwhile: disabled, reset, or another sign-in
+			}
 			return nil, "", fmt.Errorf("staff: sign in: %w", err)
 		}
 		return nil, token, ErrTOTPEnrollmentRequired
@@ -273,9 +276,18 @@ func (s *Service) SignIn(ctx context.Context, email, password, code string, meta
 		u.LockedUntil, changed = time.Time{}, true
 	}
 	if changed {
+		// The write is conditional on the account being as it was read: a
+		// disable or reset meanwhile, or a parallel sign-in with the same
+		// code, makes it fail, and no session is made.
 		if err := s.Store.UpdateUser(ctx, u, audit); err != nil {
+			if isConflict(err) {
+				return nil, "", ErrBadCredentials
+			}
 			return nil, "", fmt.Errorf("staff: sign in: %w", err)
 		}
+	} else if cur, err := s.Store.User(ctx, u.ID); err != nil || cur.Version != u.Version {
+		// Nothing to write, but the account must still be as it was read.
+		return nil, "", ErrBadCredentials
 	}
 
 	token, hash := NewToken("")
@@ -330,7 +342,7 @@ func (s *Service) throttle(ctx context.Context, id string, now time.Time, n int)
 	}
 	u.LockedUntil = until
 	details := "failures=" + fmt.Sprint(n)
-	if err := s.Store.UpdateUser(ctx, u, s.entry(actorSystem, custos.AuditStaffLocked, objStaff, id, details)); err != nil {
+	if err := s.Store.UpdateUser(ctx, u, s.entry(actorSystem, custos.AuditStaffLocked, objStaff, id, details)); err != nil && !isConflict(err) {
 		return fmt.Errorf("staff: throttle: %w", err)
 	}
 	return nil
@@ -430,4 +442,9 @@ func (s *Service) PruneSessions(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("staff: prune sessions: %w", err)
 	}
 	return n, nil
+}
+
+func isConflict(err error) bool {
+	var ce *custos.Error
+	return errors.As(err, &ce) && ce.Code == custos.ECONFLICT
 }

@@ -86,6 +86,9 @@ func nullBytes(b []byte) any {
 const staffUserColumns = `id, email, role, password_hash, totp_secret, totp_last_step, recovery_codes, disabled, ` +
 	`setup_token_hash, setup_expires, locked_until, created_at, updated_at`
 
+// staffUserSelect is what reads select: the columns and the row's version.
+const staffUserSelect = staffUserColumns + `, version`
+
 func scanStaffUser(r scanner) (*custos.StaffUser, error) {
 	var (
 		u     custos.StaffUser
@@ -94,7 +97,7 @@ func scanStaffUser(r scanner) (*custos.StaffUser, error) {
 		setup sql.NullString
 	)
 	err := r.Scan(&u.ID, &u.Email, &role, &u.PasswordHash, &u.TOTPSecret, &u.TOTPLastStep, &codes, &u.Disabled,
-		&setup, timeDest{&u.SetupExpires}, timeDest{&u.LockedUntil}, timeDest{&u.CreatedAt}, timeDest{&u.UpdatedAt})
+		&setup, timeDest{&u.SetupExpires}, timeDest{&u.LockedUntil}, timeDest{&u.CreatedAt}, timeDest{&u.UpdatedAt}, &u.Version)
 	if err != nil {
 		return nil, err
 	}
@@ -215,6 +218,7 @@ func (db *DB) UpdateUser(ctx context.Context, u *custos.StaffUser, audit *custos
 	var (
 		refused error
 		created time.Time
+		version int64
 	)
 	err = db.apply(ctx, "update staff user", audit, func(ctx context.Context, tx *sql.Tx) (bool, error) {
 		refused = nil
@@ -229,12 +233,19 @@ func (db *DB) UpdateUser(ctx context.Context, u *custos.StaffUser, audit *custos
 		}
 		err = tx.QueryRowContext(ctx, `UPDATE staff_users SET email = $2, role = $3, password_hash = $4, totp_secret = $5,`+
 			` totp_last_step = $6, recovery_codes = $7, disabled = $8, setup_token_hash = $9, setup_expires = $10,`+
-			` locked_until = $11, updated_at = $12 WHERE id = $1 RETURNING created_at`,
+			` locked_until = $11, updated_at = $12, version = version + 1 WHERE id = $1 AND version = $13 RETURNING created_at, version`,
 			s.ID, s.Email, string(s.Role), s.PasswordHash, nullBytes(s.TOTPSecret), s.TOTPLastStep, codes, s.Disabled,
-			nullString(s.SetupTokenHash), s.SetupExpires, s.LockedUntil, s.UpdatedAt).Scan(timeDest{&created})
+			nullString(s.SetupTokenHash), s.SetupExpires, s.LockedUntil, s.UpdatedAt, s.Version).Scan(timeDest{&created}, &version)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
-			refused = custos.Errorf(custos.ENOTFOUND, "staff user not found")
+			// Absent, or changed since it was read: which one decides the
+			// answer, and neither writes anything.
+			var one int
+			if tx.QueryRowContext(ctx, `SELECT 1 FROM staff_users WHERE id = $1`, s.ID).Scan(&one) == nil {
+				refused = custos.Errorf(custos.ECONFLICT, "the staff account changed since it was read")
+			} else {
+				refused = custos.Errorf(custos.ENOTFOUND, "staff user not found")
+			}
 			return false, nil
 		case isUniqueViolation(err):
 			// Another node took the address after the check above.
@@ -250,7 +261,7 @@ func (db *DB) UpdateUser(ctx context.Context, u *custos.StaffUser, audit *custos
 	if refused != nil {
 		return refused
 	}
-	s.CreatedAt = created
+	s.CreatedAt, s.Version = created, version
 	*u = s
 	return nil
 }
@@ -277,7 +288,7 @@ func (db *DB) UserBySetupToken(ctx context.Context, hash string) (*custos.StaffU
 }
 
 func (db *DB) userWhere(ctx context.Context, where string, arg any) (*custos.StaffUser, error) {
-	u, err := scanStaffUser(db.read.QueryRowContext(ctx, `SELECT `+staffUserColumns+` FROM staff_users WHERE `+where, arg))
+	u, err := scanStaffUser(db.read.QueryRowContext(ctx, `SELECT `+staffUserSelect+` FROM staff_users WHERE `+where, arg))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, custos.Errorf(custos.ENOTFOUND, "staff user not found")
 	}
@@ -290,7 +301,7 @@ func (db *DB) userWhere(ctx context.Context, where string, arg any) (*custos.Sta
 // Users returns every account ordered by e-mail address, or an empty,
 // non-nil slice.
 func (db *DB) Users(ctx context.Context) ([]*custos.StaffUser, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT `+staffUserColumns+` FROM staff_users ORDER BY email`)
+	rows, err := db.read.QueryContext(ctx, `SELECT `+staffUserSelect+` FROM staff_users ORDER BY email`)
 	if err != nil {
 		return nil, fmt.Errorf("store: read staff users: %w", err)
 	}

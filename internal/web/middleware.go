@@ -125,14 +125,17 @@ func (s *Server) observe(next http.Handler) http.Handler {
 
 // securityHeaders sets the headers every response should carry. The API
 // serves no HTML, so the policy forbids everything.
-func securityHeaders(next http.Handler) http.Handler {
+func securityHeaders(next http.Handler, publicURL string) http.Handler {
+	// Behind a proxy that ends TLS the request arrives in plain HTTP: an
+	// https public URL says the browser used TLS.
+	tls := strings.HasPrefix(publicURL, "https://")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
 		h.Set("Cross-Origin-Resource-Policy", "cross-origin")
-		if r.TLS != nil {
+		if r.TLS != nil || tls {
 			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
 		}
 		next.ServeHTTP(w, r)

@@ -38,7 +38,7 @@ func (s *Server) Handler() http.Handler {
 
 	var h http.Handler = s.unrouted(mux)
 	h = s.cors(h)
-	h = securityHeaders(h)
+	h = securityHeaders(h, s.cfg.PublicURL)
 	h = s.observe(h)
 	h = s.recoverPanics(h)
 	h = withRequestID(h)

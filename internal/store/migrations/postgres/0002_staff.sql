@@ -16,6 +16,7 @@ CREATE TABLE staff_users (
     locked_until     TIMESTAMPTZ NOT NULL,
     created_at       TIMESTAMPTZ NOT NULL,
     updated_at       TIMESTAMPTZ NOT NULL,
+    version          BIGINT  NOT NULL DEFAULT 0, -- +1 on every update: a write from a stale read is refused
     subject          TEXT        NOT NULL,
     data_category    TEXT        NOT NULL,
     purpose          TEXT        NOT NULL,

@@ -23,6 +23,7 @@ CREATE TABLE staff_users (
     locked_until     INTEGER NOT NULL,
     created_at       INTEGER NOT NULL,
     updated_at       INTEGER NOT NULL,
+    version          INTEGER NOT NULL DEFAULT 0, -- +1 on every update: a write from a stale read is refused
     subject          TEXT    NOT NULL,
     data_category    TEXT    NOT NULL,
     purpose          TEXT    NOT NULL,
