@@ -53,7 +53,7 @@ func commands() []command {
 		{"check", "validate privacy manifest files", (*App).check},
 		{"receipt", "work with consent receipts (receipt verify)", (*App).receipt},
 		{"audit", "work with the audit trail (audit verify)", (*App).audit},
-		{"user", "manage staff accounts (user add|list|disable|reset)", (*App).user},
+		{"user", "manage staff accounts (user add|list|disable|reset|unlock)", (*App).user},
 		{"version", "print the version", (*App).version},
 		{"help", "explain a command: custos help CMD", (*App).help},
 	}

@@ -34,8 +34,10 @@ func (a *App) user(ctx context.Context, args []string) error {
 		return a.userChange(ctx, "disable", args)
 	case "reset":
 		return a.userChange(ctx, "reset", args)
+	case "unlock":
+		return a.userChange(ctx, "unlock", args)
 	}
-	return usageErrorf("user commands: custos user add|list|disable|reset (custos user add -h explains one)")
+	return usageErrorf("user commands: custos user add|list|disable|reset|unlock (custos user add -h explains one)")
 }
 
 // userFlags are the flags shared by the user subcommands.
@@ -153,9 +155,13 @@ func (a *App) userList(ctx context.Context, args []string) error {
 func (a *App) userChange(ctx context.Context, what string, args []string) error {
 	var f userFlags
 	doc := "Disable a staff account: it can no longer sign in, and its sessions end."
-	if what == "reset" {
+	switch what {
+	case "reset":
 		doc = `Reset a staff account: its password and second factor are cleared, its
 sessions end, and a new one-time set-up link is printed.`
+	case "unlock":
+		doc = `Lift the lock that failed sign-ins put on an account, and forget the
+failures; its password and second factor stay.`
 	}
 	fs := f.register(a, what, "", doc)
 	email := fs.String("email", "", "the account's e-mail address (required)")
@@ -173,6 +179,13 @@ sessions end, and a new one-time set-up link is printed.`
 	u, err := svc.Store.UserByEmail(ctx, strings.ToLower(strings.TrimSpace(*email)))
 	if err != nil {
 		return userError(err)
+	}
+	if what == "unlock" {
+		if err := svc.UnlockUser(ctx, u.ID, "cli"); err != nil {
+			return userError(err)
+		}
+		fmt.Fprintf(a.Stdout, "unlocked %s (%s)\n", u.Email, u.ID)
+		return nil
 	}
 	if what == "disable" {
 		if err := svc.DisableUser(ctx, u.ID, "cli"); err != nil {

@@ -407,7 +407,11 @@ func TestOptionalSecondFactor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	status, _, body = h.request("POST", "/console/account/second-factor", token, url.Values{"secret": {m[1]}, "code": {staff.TOTPCode(secret, h.clock())}})
+	status, _, _ = h.request("POST", "/console/account/second-factor", token, url.Values{"secret": {m[1]}, "code": {staff.TOTPCode(secret, h.clock())}, "current": {"not my password at all"}})
+	if status != http.StatusUnprocessableEntity {
+		t.Errorf("adding a second factor without the current password: %d", status)
+	}
+	status, _, body = h.request("POST", "/console/account/second-factor", token, url.Values{"secret": {m[1]}, "code": {staff.TOTPCode(secret, h.clock())}, "current": {testPassword}})
 	if status != 200 || strings.Count(body, "<li><code>") < 8 {
 		t.Fatalf("confirming: %d, recovery codes not shown", status)
 	}
@@ -496,5 +500,30 @@ func TestSessionCookie(t *testing.T) {
 		if ck.MaxAge != 0 || !ck.Expires.IsZero() {
 			t.Errorf("the session cookie outlives the browser session: %+v", ck)
 		}
+	}
+}
+
+// TestAnalystSeesNoSmallGroups: a selection of a few choices is not shown to
+// a role without access to records, and is to one with it.
+func TestAnalystSeesNoSmallGroups(t *testing.T) {
+	h := newHarness(t, nil)
+	for range 3 {
+		h.recordConsent(nil, nil)
+	}
+	_, analyst := h.staffUser(custos.RoleAnalyst, "analyst@example.com")
+	_, officer := h.staffUser(custos.RolePrivacyOfficer, "po2@example.com")
+	_, _, body := h.request("GET", "/console/", analyst, nil)
+	if strings.Contains(body, "svg") || !strings.Contains(body, "fewer than 10") {
+		t.Error("an analyst sees the figures of 3 choices")
+	}
+	_, _, body = h.request("GET", "/console/", officer, nil)
+	if !strings.Contains(body, "<svg") {
+		t.Error("a privacy officer does not see the figures")
+	}
+	for range 8 {
+		h.recordConsent(nil, nil)
+	}
+	if _, _, body = h.request("GET", "/console/", analyst, nil); !strings.Contains(body, "<svg") {
+		t.Error("an analyst does not see the figures of 11 choices")
 	}
 }

@@ -57,6 +57,8 @@ func normalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(
 
 var catalog = map[string]map[string]string{
 	"en": {
+		"too_few":          "This selection holds fewer than %d choices: its figures could describe one person, so they are not shown. Widen the period or the region.",
+		"current_password": "Your current password", "wrong_password": "The password is wrong.",
 		"confirm_open": "You followed a link from another site to a record about one person. Opening it is written to the audit trail in your name.", "open_record": "Open it",
 		"add_second_factor": "Add a second factor (an authenticator app) to your account",
 		"role":              "Role", "second_factor": "Second factor", "state": "State", "created": "Created", "actions": "Actions", "you": "you",
@@ -98,6 +100,8 @@ var catalog = map[string]map[string]string{
 		"filter":        "Filter", "next": "Next page",
 	},
 	"fr": {
+		"too_few":          "Cette sélection compte moins de %d choix : ses chiffres pourraient décrire une personne, ils ne sont donc pas affichés. Élargissez la période ou la région.",
+		"current_password": "Votre mot de passe actuel", "wrong_password": "Le mot de passe est erroné.",
 		"confirm_open": "Vous avez suivi un lien d’un autre site vers un registre concernant une personne. Son ouverture sera inscrite à votre nom au journal d’audit.", "open_record": "L’ouvrir",
 		"add_second_factor": "Ajouter un second facteur (application d’authentification) à votre compte",
 		"role":              "Rôle", "second_factor": "Second facteur", "state": "État", "created": "Créé", "actions": "Actions", "you": "vous",
@@ -139,6 +143,8 @@ var catalog = map[string]map[string]string{
 		"filter":        "Filtrer", "next": "Page suivante",
 	},
 	"de": {
+		"too_few":          "Diese Auswahl enthält weniger als %d Entscheidungen: Ihre Zahlen könnten eine Person beschreiben und werden daher nicht angezeigt. Wählen Sie einen längeren Zeitraum oder eine größere Region.",
+		"current_password": "Ihr aktuelles Passwort", "wrong_password": "Das Passwort ist falsch.",
 		"confirm_open": "Sie sind einem Link von einer anderen Website zu einem Nachweis über eine Person gefolgt. Das Öffnen wird unter Ihrem Namen im Prüfprotokoll vermerkt.", "open_record": "Öffnen",
 		"add_second_factor": "Einen zweiten Faktor (Authenticator-App) zu Ihrem Konto hinzufügen",
 		"role":              "Rolle", "second_factor": "Zweiter Faktor", "state": "Status", "created": "Erstellt", "actions": "Aktionen", "you": "Sie",

@@ -16,6 +16,10 @@ import (
 	"github.com/custos-privacy/custos/internal/staff"
 )
 
+// minAnalystGroup is the fewest choices a selection must hold before a
+// role without access to records sees its figures.
+const minAnalystGroup = 10
+
 // maxField caps what a form field may hold before it is refused.
 const maxField = 256
 
@@ -137,6 +141,12 @@ func (c *Console) dashboardPage(w http.ResponseWriter, r *http.Request, u *custo
 	var sites []string
 	for _, s := range m.Sites {
 		sites = append(sites, s.ID)
+	}
+	// An analyst sees aggregates only: a selection so narrow that it holds
+	// a handful of choices could describe one person, so it is not shown.
+	if !staff.Can(u.Role, staff.PermViewConsentRecords) && d.Total > 0 && d.Total < minAnalystGroup {
+		c.render(w, r, http.StatusOK, "message", "dashboard", u, fmt.Sprintf(t.S("too_few"), minAnalystGroup))
+		return
 	}
 	c.render(w, r, http.StatusOK, "dashboard", "dashboard", u, dashboardData{D: d, ToInclusive: last, Sites: sites})
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/custos-privacy/custos/internal/custos"
+	"github.com/custos-privacy/custos/internal/staff"
 )
 
 // Setting up an account: the one-time link printed by custos user add (or
@@ -78,6 +79,13 @@ func (c *Console) secondFactor(w http.ResponseWriter, r *http.Request, u *custos
 	secret, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(strings.ToUpper(strings.ReplaceAll(r.PostFormValue("secret"), " ", "")))
 	if err != nil || len(secret) < 16 {
 		c.render(w, r, http.StatusUnprocessableEntity, "message", "enroll", u, messagesFor(r).S("error"))
+		return
+	}
+	// A stolen session must not be able to bind its thief's authenticator:
+	// the password is asked again.
+	if !staff.CheckPassword(u.PasswordHash, r.PostFormValue("current")) {
+		d := enrollData{Secret: encodeSecret(secret), Action: secondFactorPath}
+		c.render(w, r, http.StatusUnprocessableEntity, "enroll", "enroll", u, formError{messagesFor(r).S("wrong_password"), d})
 		return
 	}
 	codes, err := c.Staff.ConfirmTOTP(r.Context(), u.ID, secret, strings.TrimSpace(r.PostFormValue("code")))

@@ -218,6 +218,30 @@ func (s *Service) DisableUser(ctx context.Context, id, actor string) error {
 	return nil
 }
 
+// UnlockUser lifts a lock from too many failed sign-ins and forgets the
+// failures, keeping the password and second factor: the way out when
+// someone who knows the address keeps an account locked on purpose.
+func (s *Service) UnlockUser(ctx context.Context, id, actor string) error {
+	if err := checkActor(actor); err != nil {
+		return err
+	}
+	u, err := s.Store.User(ctx, id)
+	if err != nil {
+		return fmt.Errorf("staff: unlock account: %w", err)
+	}
+	if err := s.Store.ClearSignInFailures(ctx, u.ID); err != nil {
+		return fmt.Errorf("staff: unlock account: %w", err)
+	}
+	if u.LockedUntil.IsZero() {
+		return nil
+	}
+	u.LockedUntil, u.UpdatedAt = time.Time{}, s.now()
+	if err := s.Store.UpdateUser(ctx, u, s.entry(actor, custos.AuditStaffUpdated, objStaff, u.ID, "change=unlocked")); err != nil {
+		return fmt.Errorf("staff: unlock account: %w", err)
+	}
+	return nil
+}
+
 // EnrollTOTP returns a new TOTP secret for account userID and its otpauth://
 // URI (for a QR code). Nothing is stored until ConfirmTOTP proves the app
 // has it; the console keeps the secret in between.
