@@ -57,7 +57,11 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request, _ *custos.Staff
 	if errors.Is(err, staff.ErrTOTPEnrollmentRequired) {
 		// An administrator's password was right, but a second factor is
 		// required first: on to enrolment, with its one-time token.
-		http.Redirect(w, r, "/console/enroll?token="+url.QueryEscape(token), http.StatusSeeOther)
+		// The one-time token travels in a short-lived cookie, not in the
+		// URL, where proxies' logs and the browser's history would keep it.
+		http.SetCookie(w, &http.Cookie{Name: enrollCookie, Value: token, Path: "/console/enroll", MaxAge: int(staff.EnrollmentTTL.Seconds()),
+			HttpOnly: true, Secure: c.secure(r), SameSite: http.SameSiteStrictMode})
+		http.Redirect(w, r, "/console/enroll", http.StatusSeeOther)
 		return
 	}
 	if err != nil {

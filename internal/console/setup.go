@@ -48,9 +48,9 @@ func (c *Console) setup(w http.ResponseWriter, r *http.Request, _ *custos.StaffU
 }
 
 type enrollData struct {
-	Token, Secret, URI string
-	Codes              []string
-	Action             string // where the form posts; "" for /console/enroll
+	Secret, URI string
+	Codes       []string
+	Action      string // where the form posts; "" for /console/enroll
 }
 
 // secondFactorPage lets a signed-in staff member who has none add a second
@@ -97,8 +97,19 @@ func (c *Console) secondFactor(w http.ResponseWriter, r *http.Request, u *custos
 	c.render(w, r, http.StatusOK, "enroll", "enroll", u, enrollData{Codes: codes})
 }
 
+// enrollCookie carries an administrator's one-time enrolment token from
+// the sign-in form to the enrolment page.
+const enrollCookie = "custos_enroll"
+
+func enrollToken(r *http.Request) string {
+	if ck, err := r.Cookie(enrollCookie); err == nil && len(ck.Value) <= 128 {
+		return ck.Value
+	}
+	return ""
+}
+
 func (c *Console) enrollPage(w http.ResponseWriter, r *http.Request, _ *custos.StaffUser) {
-	token := r.URL.Query().Get("token")
+	token := enrollToken(r)
 	u, err := c.Staff.UserByEnrollmentToken(r.Context(), token)
 	if err != nil {
 		c.render(w, r, http.StatusUnauthorized, "message", "enroll", nil, errorText(r, err))
@@ -109,7 +120,7 @@ func (c *Console) enrollPage(w http.ResponseWriter, r *http.Request, _ *custos.S
 		c.fail(w, r, nil, err)
 		return
 	}
-	c.render(w, r, http.StatusOK, "enroll", "enroll", nil, enrollData{Token: token, Secret: encodeSecret(secret), URI: uri})
+	c.render(w, r, http.StatusOK, "enroll", "enroll", nil, enrollData{Secret: encodeSecret(secret), URI: uri})
 }
 
 func (c *Console) enroll(w http.ResponseWriter, r *http.Request, _ *custos.StaffUser) {
@@ -118,7 +129,7 @@ func (c *Console) enroll(w http.ResponseWriter, r *http.Request, _ *custos.Staff
 		c.render(w, r, http.StatusBadRequest, "message", "enroll", nil, messagesFor(r).S("error"))
 		return
 	}
-	token := r.PostFormValue("token")
+	token := enrollToken(r)
 	u, err := c.Staff.UserByEnrollmentToken(r.Context(), token)
 	if err != nil {
 		c.render(w, r, http.StatusUnauthorized, "message", "enroll", nil, errorText(r, err))
@@ -131,10 +142,11 @@ func (c *Console) enroll(w http.ResponseWriter, r *http.Request, _ *custos.Staff
 	}
 	codes, err := c.Staff.ConfirmTOTP(r.Context(), u.ID, secret, strings.TrimSpace(r.PostFormValue("code")))
 	if err != nil {
-		d := enrollData{Token: token, Secret: encodeSecret(secret)}
+		d := enrollData{Secret: encodeSecret(secret)}
 		c.render(w, r, http.StatusUnprocessableEntity, "enroll", "enroll", nil, formError{errorText(r, err), d})
 		return
 	}
+	http.SetCookie(w, &http.Cookie{Name: enrollCookie, Value: "", Path: "/console/enroll", MaxAge: -1, HttpOnly: true, Secure: c.secure(r), SameSite: http.SameSiteStrictMode})
 	c.render(w, r, http.StatusOK, "enroll", "enroll", nil, enrollData{Codes: codes})
 }
 

@@ -74,7 +74,7 @@ func TestBrowserConsoleWalkthrough(t *testing.T) {
 	shot("sign-in")
 	tb.do(chromedp.SendKeys(chromedp.ID("email"), email), chromedp.SendKeys(chromedp.ID("password"), password))
 	tb.do(chromedp.Submit(chromedp.ID("email")))
-	tb.wait(`location.pathname == "/console/enroll" && document.querySelector("#secret-shown")`)
+	tb.wait(`location.pathname == "/console/enroll" && location.search == "" && document.querySelector("#secret-shown")`) // the one-time token is not in the URL
 	secretText := eval[string](tb, `document.querySelector("#secret-shown").textContent`)
 	secret, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(secretText)
 	if err != nil {
