@@ -231,6 +231,27 @@ func (db *DB) UpdateUser(ctx context.Context, u *custos.StaffUser, audit *custos
 		case !errors.Is(err, sql.ErrNoRows):
 			return false, fmt.Errorf("check staff e-mail: %w", err)
 		}
+		// There must always be an administrator who can sign in: checked
+		// here, in the transaction, so that two admins disabling each
+		// other at once cannot both succeed (writes are serialised).
+		if s.Disabled || s.Role != custos.RoleAdmin {
+			var others int
+			err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM staff_users WHERE role = $1 AND disabled = $2 AND id <> $3`,
+				string(custos.RoleAdmin), false, s.ID).Scan(&others)
+			if err != nil {
+				return false, fmt.Errorf("count administrators: %w", err)
+			}
+			var wasAdmin bool
+			err = tx.QueryRowContext(ctx, `SELECT role = $2 AND disabled = $3 FROM staff_users WHERE id = $1`,
+				s.ID, string(custos.RoleAdmin), false).Scan(&wasAdmin)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return false, fmt.Errorf("read staff user: %w", err)
+			}
+			if wasAdmin && others == 0 {
+				refused = custos.Errorf(custos.ECONFLICT, "the last administrator cannot be disabled or given another role")
+				return false, nil
+			}
+		}
 		err = tx.QueryRowContext(ctx, `UPDATE staff_users SET email = $2, role = $3, password_hash = $4, totp_secret = $5,`+
 			` totp_last_step = $6, recovery_codes = $7, disabled = $8, setup_token_hash = $9, setup_expires = $10,`+
 			` locked_until = $11, updated_at = $12, version = version + 1 WHERE id = $1 AND version = $13 RETURNING created_at, version`,

@@ -78,3 +78,45 @@ func TestStaleAccountWritesAreRefused(t *testing.T) {
 		}
 	})
 }
+
+// TestLastAdminStays: two admins disabling each other at once leave one.
+func TestLastAdminStays(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		svc := &staff.Service{Store: db, Audit: db}
+		var ids []string
+		for _, e := range []string{"a1@example.com", "a2@example.com"} {
+			u, _, err := svc.CreateUser(ctx, e, custos.RoleAdmin, "test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, u.ID)
+		}
+		var wg sync.WaitGroup
+		wg.Go(func() { svc.DisableUser(ctx, ids[0], ids[1]) })
+		wg.Go(func() { svc.DisableUser(ctx, ids[1], ids[0]) })
+		wg.Wait()
+		users, err := db.Users(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		enabled := 0
+		for _, u := range users {
+			if !u.Disabled {
+				enabled++
+			}
+		}
+		if enabled != 1 {
+			t.Errorf("%d administrators left enabled, want 1", enabled)
+		}
+		// Nor can the last one be given another role.
+		for _, u := range users {
+			if !u.Disabled {
+				u.Role = custos.RoleAnalyst
+				if err := db.UpdateUser(ctx, u, nil); err == nil {
+					t.Error("the last administrator was demoted")
+				}
+			}
+		}
+	})
+}

@@ -55,7 +55,7 @@ func TestStaffUsers(t *testing.T) {
 		alice := &custos.StaffUser{
 			ID:             "st_alice",
 			Email:          "Alice@Example.ORG",
-			Role:           custos.RoleAdmin,
+			Role:           custos.RolePrivacyOfficer,
 			SetupTokenHash: "setup-alice",
 			SetupExpires:   t0.Add(24 * time.Hour), // nanoseconds and a zone
 			CreatedAt:      t0,
@@ -67,7 +67,7 @@ func TestStaffUsers(t *testing.T) {
 		want := custos.StaffUser{
 			ID:             "st_alice",
 			Email:          "alice@example.org",
-			Role:           custos.RoleAdmin,
+			Role:           custos.RolePrivacyOfficer,
 			SetupTokenHash: "setup-alice",
 			SetupExpires:   t0.Add(24 * time.Hour).UTC().Truncate(time.Microsecond),
 			CreatedAt:      t0.UTC().Truncate(time.Microsecond),
