@@ -54,6 +54,10 @@ type Controller struct {
 	Address string `yaml:"address" json:"address,omitempty"`
 	Email   string `yaml:"email" json:"email,omitempty"` // privacy contact
 	DPO     string `yaml:"dpo" json:"dpo,omitempty"`     // data protection officer contact
+	// Timezone is the IANA name of the time zone the controller counts the
+	// deadlines of data subject requests in, such as Europe/Paris; "" is
+	// UTC. See internal/deadline.
+	Timezone string `yaml:"timezone" json:"timezone,omitempty"`
 }
 
 // ConsentCookie configures the first-party cookie the banner stores the
@@ -175,6 +179,10 @@ type Jurisdiction struct {
 	Mode    string   `yaml:"mode" json:"mode"`
 	// ConsentLifetime defaults to DefaultConsentLifetime.
 	ConsentLifetime Duration `yaml:"consent_lifetime" json:"consent_lifetime"`
+	// Requests holds the deadlines for data subject requests from these
+	// regions; nil means the defaults of the law of the regions, see
+	// Jurisdiction.RequestDeadlines. Outside the fingerprint.
+	Requests *Requests `yaml:"requests" json:"requests,omitempty"`
 }
 
 // Notice is one version of the privacy notice for a locale and a region.

@@ -146,19 +146,22 @@ func TestSchemaMatchesTypes(t *testing.T) {
 		t.Fatal(err)
 	}
 	types := map[string]reflect.Type{
-		"":              reflect.TypeFor[Manifest](),
-		"site":          reflect.TypeFor[Site](),
-		"controller":    reflect.TypeFor[Controller](),
-		"consentCookie": reflect.TypeFor[ConsentCookie](),
-		"text":          reflect.TypeFor[Text](),
-		"category":      reflect.TypeFor[Category](),
-		"vendor":        reflect.TypeFor[Vendor](),
-		"cookie":        reflect.TypeFor[Cookie](),
-		"purpose":       reflect.TypeFor[Purpose](),
-		"dataCategory":  reflect.TypeFor[DataCategory](),
-		"processor":     reflect.TypeFor[Processor](),
-		"jurisdiction":  reflect.TypeFor[Jurisdiction](),
-		"notice":        reflect.TypeFor[Notice](),
+		"":               reflect.TypeFor[Manifest](),
+		"site":           reflect.TypeFor[Site](),
+		"controller":     reflect.TypeFor[Controller](),
+		"consentCookie":  reflect.TypeFor[ConsentCookie](),
+		"text":           reflect.TypeFor[Text](),
+		"category":       reflect.TypeFor[Category](),
+		"vendor":         reflect.TypeFor[Vendor](),
+		"cookie":         reflect.TypeFor[Cookie](),
+		"purpose":        reflect.TypeFor[Purpose](),
+		"dataCategory":   reflect.TypeFor[DataCategory](),
+		"processor":      reflect.TypeFor[Processor](),
+		"jurisdiction":   reflect.TypeFor[Jurisdiction](),
+		"requests":       reflect.TypeFor[Requests](),
+		"extension":      reflect.TypeFor[Extension](),
+		"optOutRequests": reflect.TypeFor[OptOutRequests](),
+		"notice":         reflect.TypeFor[Notice](),
 	}
 	for def, typ := range types {
 		props := schema.Properties

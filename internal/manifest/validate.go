@@ -202,6 +202,7 @@ func (l *loader) checkController(path string, c *Controller) {
 			l.errorf(field(path, "email"), "%q is not an e-mail address", c.Email)
 		}
 	}
+	l.checkTimezone(field(path, "timezone"), c.Timezone)
 }
 
 // checkLocaleKeys checks the keys of a per-locale map: one for each of the
@@ -616,6 +617,7 @@ func (l *loader) checkJurisdictions(sc *siteScope, js []*Jurisdiction) {
 		if lt := j.ConsentLifetime; !lt.IsZero() && lt.Session {
 			l.errorf(field(p, "consent_lifetime"), `a consent lifetime is a period such as 182d, not "session"`)
 		}
+		l.checkRequests(field(p, "requests"), j.Requests)
 	}
 	if !star && !l.bad[path] {
 		l.errorf(path, `no jurisdiction covers the rest of the world; add "*" to the regions of one`)
