@@ -7,7 +7,9 @@
 //
 //   - The day the request is received does not count; the period starts on
 //     the next day and ends at the end (23:59:59) of its last day, in the
-//     controller's time zone. This is the rule of Regulation (EEC, Euratom)
+//     controller's time zone. The CCPA is the exception: its periods
+//     "begin on the day that the business receives the request" (CCPA
+//     regulations §7021(b)), so that day is the first (ReceiptDayCounts). This is the rule of Regulation (EEC, Euratom)
 //     No 1182/71, Art. 3(1) ("dies a quo non computatur"), as the CJEU
 //     applied it in C-171/03 Toeters and Verberk, and as the EDPB
 //     (Guidelines 01/2022 on the right of access) and the ICO apply it to
@@ -90,6 +92,13 @@ type Policy struct {
 
 	OptOut       manifest.Period // zero: opt-outs follow Answer like other requests
 	OptOutVerify bool            // opt-outs need a verified identity
+
+	// ReceiptDayCounts: the period begins on the day of receipt, which is
+	// its first day (the CCPA regulations, §7021(b): the 45 days "begin on
+	// the day that the business receives the request"). Elsewhere the day
+	// of receipt does not count. Of the two readings this is the earlier
+	// date, the safe one.
+	ReceiptDayCounts bool
 }
 
 // For resolves the policy of j (its requests block or the defaults of its
@@ -103,6 +112,8 @@ func For(j *manifest.Jurisdiction) Policy {
 		Answer:       r.Answer,
 		Act:          r.Act,
 		WithoutDelay: r.WithoutDelay,
+
+		ReceiptDayCounts: r.Law == manifest.LawCCPA,
 	}
 	if e := r.Extension; e != nil {
 		p.Extension, p.ExtensionReason, p.TellExtension = e.Period, e.Reason, e.TellWithin
@@ -176,6 +187,10 @@ func (p Policy) Due(k Kind, received time.Time) Dates {
 	loc := p.location()
 	received = received.In(loc)
 	d := Dates{Received: received, Verify: p.Verify(k)}
+	if p.ReceiptDayCounts {
+		// Counting from the day before makes the day of receipt the first.
+		received = received.AddDate(0, 0, -1)
+	}
 	if k == OptOut && !p.OptOut.IsZero() {
 		// An opt-out is carried out, not answered: no acknowledgement,
 		// extension or second step (CCPA regulations §7026(f)).

@@ -80,17 +80,18 @@ func TestDue(t *testing.T) {
 		{"GDPR: received on the night clocks go back", gdpr.In(paris), Access, at("2025-10-26 02:30:00", paris), Dates{
 			AnswerBy: day("2025-11-26", paris), ExtendedBy: day("2026-01-26", paris),
 			TellExtensionBy: day("2025-11-26", paris), ExtensionReason: true, Verify: true}},
-		{"CCPA: a Friday + 10 business days, 45 days, 45 more", ccpa, Access, at("2025-01-03 16:00:00", utc), Dates{
+		// The CCPA's periods begin on the day of receipt, which counts.
+		{"CCPA: received on a Friday, its first day: 10 business days, 45 days, 45 more", ccpa, Access, at("2025-01-03 16:00:00", utc), Dates{
+			AcknowledgeBy: day("2025-01-16", utc), AnswerBy: day("2025-02-16", utc), ExtendedBy: day("2025-04-02", utc),
+			TellExtensionBy: day("2025-02-16", utc), ExtensionReason: true, Verify: true}},
+		{"CCPA: received on a Saturday, business days start on Monday", ccpa, Rectification, at("2025-01-04 10:00:00", utc), Dates{
 			AcknowledgeBy: day("2025-01-17", utc), AnswerBy: day("2025-02-17", utc), ExtendedBy: day("2025-04-03", utc),
 			TellExtensionBy: day("2025-02-17", utc), ExtensionReason: true, Verify: true}},
-		{"CCPA: received on a Saturday, business days start on Monday", ccpa, Rectification, at("2025-01-04 10:00:00", utc), Dates{
-			AcknowledgeBy: day("2025-01-17", utc), AnswerBy: day("2025-02-18", utc), ExtendedBy: day("2025-04-04", utc),
-			TellExtensionBy: day("2025-02-18", utc), ExtensionReason: true, Verify: true}},
 		{"CCPA: opt-out in 15 business days, no verification", ccpa, OptOut, at("2025-01-03 16:00:00", utc), Dates{
-			AnswerBy: day("2025-01-24", utc), Verify: false}},
+			AnswerBy: day("2025-01-23", utc), Verify: false}},
 		{"CCPA: 15 business days across the spring DST change in Los Angeles", ccpa.In(mustLoad("America/Los_Angeles")), OptOut,
 			at("2025-03-07 17:00:00", mustLoad("America/Los_Angeles")), Dates{
-				AnswerBy: day("2025-03-28", mustLoad("America/Los_Angeles")), Verify: false}},
+				AnswerBy: day("2025-03-27", mustLoad("America/Los_Angeles")), Verify: false}},
 		{"GDPR: an opt-out is an objection like any other", gdpr, OptOut, at("2025-01-31 10:00:00", utc), Dates{
 			AnswerBy: day("2025-02-28", utc), ExtendedBy: day("2025-04-30", utc),
 			TellExtensionBy: day("2025-02-28", utc), ExtensionReason: true, Verify: true}},
