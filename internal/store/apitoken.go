@@ -93,23 +93,7 @@ func (db *DB) APITokenByHash(ctx context.Context, hash string) (*custos.APIToken
 // APITokens returns every token, revoked ones included, newest (by
 // CreatedAt) first; an empty, non-nil slice if there are none.
 func (db *DB) APITokens(ctx context.Context) ([]*custos.APIToken, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT `+apiTokenColumns+` FROM api_tokens ORDER BY created_at DESC, id DESC`)
-	if err != nil {
-		return nil, fmt.Errorf("store: read API tokens: %w", err)
-	}
-	defer rows.Close()
-	list := []*custos.APIToken{}
-	for rows.Next() {
-		t, err := scanAPIToken(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: read API tokens: %w", err)
-		}
-		list = append(list, t)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: read API tokens: %w", err)
-	}
-	return list, nil
+	return queryList(ctx, db.read, "read API tokens", scanAPIToken, `SELECT `+apiTokenColumns+` FROM api_tokens ORDER BY created_at DESC, id DESC`)
 }
 
 // RevokeAPIToken marks token id revoked and appends its audit entry (if not

@@ -241,25 +241,12 @@ func (db *DB) ConsentState(ctx context.Context, site, subject string) (*custos.C
 // IssuedAt, then by the order recorded). It returns an empty, non-nil
 // slice if there are none, so that it encodes as a JSON array.
 func (db *DB) ConsentHistory(ctx context.Context, site, subject string) ([]*custos.Consent, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT `+consentColumns+
+	return queryList(ctx, db.read, "read consent history", scanLedgerRow, `SELECT `+consentColumns+
 		` FROM consents c WHERE c.site = $1 AND c.subject = $2 ORDER BY c.issued_at, c.audit_seq`, site, subject)
-	if err != nil {
-		return nil, fmt.Errorf("store: read consent history: %w", err)
-	}
-	defer rows.Close()
-	list := []*custos.Consent{}
-	for rows.Next() {
-		c, err := scanConsent(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: read consent history: %w", err)
-		}
-		list = append(list, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: read consent history: %w", err)
-	}
-	return list, nil
 }
+
+// scanLedgerRow scans a row of consentColumns, for queryList.
+func scanLedgerRow(r scanner) (*custos.Consent, error) { return scanConsent(r) }
 
 // CountConsents returns the number of ledger rows.
 func (db *DB) CountConsents(ctx context.Context) (int64, error) {

@@ -121,23 +121,7 @@ func (db *DB) SearchConsents(ctx context.Context, q custos.ConsentQuery) ([]*cus
 	if q.Subject != "" && q.Site == "" {
 		query = sitesCTE + query
 	}
-	rows, err := db.read.QueryContext(ctx, query, c.args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: search consents: %w", err)
-	}
-	defer rows.Close()
-	list := []*custos.Consent{}
-	for rows.Next() {
-		cs, err := scanConsent(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: search consents: %w", err)
-		}
-		list = append(list, cs)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: search consents: %w", err)
-	}
-	return list, nil
+	return queryList(ctx, db.read, "search consents", scanLedgerRow, query, c.args...)
 }
 
 // sitesCTE lists the ledger's distinct sites with one index lookup per site

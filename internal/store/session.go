@@ -156,24 +156,8 @@ func (db *DB) DeleteUserSessions(ctx context.Context, userID string) error {
 // expired ones included until they are swept; an empty, non-nil slice if
 // there are none.
 func (db *DB) UserSessions(ctx context.Context, userID string) ([]*custos.StaffSession, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT `+sessionColumns+` FROM staff_sessions WHERE user_id = $1`+
+	return queryList(ctx, db.read, "read sessions", scanSession, `SELECT `+sessionColumns+` FROM staff_sessions WHERE user_id = $1`+
 		` ORDER BY created_at DESC, token_hash DESC`, userID)
-	if err != nil {
-		return nil, fmt.Errorf("store: read sessions: %w", err)
-	}
-	defer rows.Close()
-	list := []*custos.StaffSession{}
-	for rows.Next() {
-		s, err := scanSession(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: read sessions: %w", err)
-		}
-		list = append(list, s)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: read sessions: %w", err)
-	}
-	return list, nil
 }
 
 // DeleteExpiredSessions removes the sessions whose ExpiresAt, or whose

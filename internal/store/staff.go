@@ -322,23 +322,7 @@ func (db *DB) userWhere(ctx context.Context, where string, arg any) (*custos.Sta
 // Users returns every account ordered by e-mail address, or an empty,
 // non-nil slice.
 func (db *DB) Users(ctx context.Context) ([]*custos.StaffUser, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT `+staffUserSelect+` FROM staff_users ORDER BY email`)
-	if err != nil {
-		return nil, fmt.Errorf("store: read staff users: %w", err)
-	}
-	defer rows.Close()
-	list := []*custos.StaffUser{}
-	for rows.Next() {
-		u, err := scanStaffUser(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: read staff users: %w", err)
-		}
-		list = append(list, u)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: read staff users: %w", err)
-	}
-	return list, nil
+	return queryList(ctx, db.read, "read staff users", scanStaffUser, `SELECT `+staffUserSelect+` FROM staff_users ORDER BY email`)
 }
 
 // signInWindow is how far back RecordSignInFailure counts.
