@@ -138,6 +138,10 @@ type Purpose struct {
 	LegalBasis string          `yaml:"legal_basis" json:"legal_basis"`
 	Categories []string        `yaml:"categories" json:"categories,omitempty"` // consent categories it depends on, when the basis is consent
 	Text       map[string]Text `yaml:"text" json:"text"`
+	// DirectMarketing marks a purpose that is direct marketing: an
+	// objection to direct marketing (GDPR Art. 21(2)) refuses its
+	// categories. Outside the fingerprint.
+	DirectMarketing bool `yaml:"direct_marketing" json:"direct_marketing,omitempty"`
 }
 
 // DataCategory is a kind of personal data (fideslang-style name such as
@@ -148,6 +152,20 @@ type DataCategory struct {
 	Purposes  []string        `yaml:"purposes" json:"purposes"`       // Purpose.IDs
 	Source    string          `yaml:"source" json:"source,omitempty"` // "subject", "cookies", ...
 	Text      map[string]Text `yaml:"text" json:"text,omitempty"`
+	// LegalHold, when set, says why this data is kept for a legal
+	// obligation: an erasure request leaves it alone and reports the
+	// reason. One of its purposes must have the legal_obligation basis.
+	LegalHold string `yaml:"legal_hold" json:"legal_hold,omitempty"`
+}
+
+// DataCategory returns the data category with id, or nil.
+func (s *Site) DataCategory(id string) *DataCategory {
+	for _, dc := range s.DataCategories {
+		if dc.ID == id {
+			return dc
+		}
+	}
+	return nil
 }
 
 // Processor is a processor or other recipient of personal data.

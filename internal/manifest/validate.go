@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/text/language"
 )
@@ -95,6 +96,7 @@ type siteScope struct {
 	categories map[string]*Category
 	purposes   map[string]bool
 	juris      map[string]bool
+	site       *Site
 }
 
 func (l *loader) checkSite(path string, s *Site) {
@@ -108,7 +110,7 @@ func (l *loader) checkSite(path string, s *Site) {
 		l.errorf(field(path, "name"), "missing; give the site's name as visitors know it")
 	}
 	l.checkOrigins(field(path, "origins"), s.Origins)
-	sc := &siteScope{path: path, locales: l.checkLocales(field(path, "locales"), s.Locales)}
+	sc := &siteScope{path: path, site: s, locales: l.checkLocales(field(path, "locales"), s.Locales)}
 	l.checkController(field(path, "controller"), &s.Controller)
 	l.checkCategories(sc, s.Categories)
 	l.checkVendors(sc, s.Vendors)
@@ -506,7 +508,25 @@ func (l *loader) checkDataCategories(sc *siteScope, dcs []*DataCategory) {
 		}
 		l.checkPurposeRefs(sc, field(p, "purposes"), dc.Purposes, true)
 		l.checkTextMap(sc, field(p, "text"), dc.Text, false)
+		if dc.LegalHold != "" {
+			l.checkLegalHold(sc, field(p, "legal_hold"), dc)
+		}
 	}
+}
+
+// checkLegalHold checks that data kept from erasure is kept for a legal
+// obligation the manifest declares, and that the reason is short enough
+// to show in a request's report.
+func (l *loader) checkLegalHold(sc *siteScope, path string, dc *DataCategory) {
+	if n := utf8.RuneCountInString(dc.LegalHold); n > 300 {
+		l.errorf(path, "the reason is %d characters long; keep it to 300", n)
+	}
+	for _, id := range dc.Purposes {
+		if p := sc.site.Purpose(id); p != nil && p.LegalBasis == BasisLegalObligation {
+			return
+		}
+	}
+	l.errorf(path, "data is only kept from erasure for a legal obligation: give the data category a purpose whose legal_basis is legal_obligation")
 }
 
 // checkPurposeRefs checks a list of purpose ids; a data category must have

@@ -146,6 +146,8 @@ func TestProblems(t *testing.T) {
 			`sites[0].data_categories[0].id: "User.Cookie" is not a data category name; use dotted lowercase names such as user.contact.email`},
 		{"retention missing", []edit{{"        retention: 25mo\n", ""}, {"      - id: user.device.cookie_id", "      - ‸id: user.device.cookie_id"}},
 			`sites[0].data_categories[0].retention: missing; say how long this data is kept, such as 2y`},
+		{"legal hold without a legal obligation", []edit{{"        retention: 25mo\n", "        retention: 25mo\n        legal_hold: ‸tax law\n"}},
+			`sites[0].data_categories[0].legal_hold: data is only kept from erasure for a legal obligation: give the data category a purpose whose legal_basis is legal_obligation`},
 		{"retention session", []edit{{"retention: 25mo", "retention: ‸session"}},
 			`sites[0].data_categories[0].retention: a retention is a period such as 2y, not "session"`},
 		{"retention zero", []edit{{"retention: 25mo", "retention: ‸0d"}},
