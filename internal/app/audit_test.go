@@ -106,6 +106,47 @@ func TestAuditVerifyCatchesLedgerTampering(t *testing.T) {
 	}
 }
 
+// TestAuditVerifyCountsErasedConsents: consents removed by an erasure
+// request are accounted for, so the ledger still adds up; one removed
+// behind Custos's back is still caught.
+func TestAuditVerifyCountsErasedConsents(t *testing.T) {
+	data := t.TempDir()
+	srv := startServe(t, data)
+	for i := range 3 {
+		postConsent(t, srv.addr, fmt.Sprintf("ledger-erase-subject-%04d", i), false)
+	}
+	srv.stop()
+
+	ctx := context.Background()
+	db, err := store.Open(ctx, store.Config{DataDir: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	r := &custos.Request{ID: "rq_erase", Site: "demo", Type: custos.RequestErasure, State: custos.StateCompleted,
+		Email: "ann@example.org", EmailHash: "h", ReceivedAt: now, DueAt: now.AddDate(0, 1, 0), ClosedAt: now}
+	erasure := &custos.Erasure{Subjects: []string{"ledger-erase-subject-0001"}, Consents: true}
+	err = db.ApplyRequestChange(ctx, &custos.RequestChange{Request: r, Erasure: erasure,
+		Audit: &custos.AuditEntry{Actor: "st_admin", Action: custos.AuditRequestCompleted, ObjectType: "request", ObjectID: r.ID}})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if erasure.Counts["consents"] != 1 {
+		t.Fatalf("the erasure removed %d consents, want 1", erasure.Counts["consents"])
+	}
+	if code, out, errs := run(t, nil, "audit", "verify", "--data", data); code != 0 ||
+		!strings.Contains(out, "2 consents match their receipts, 1 erased by requests") {
+		t.Fatalf("after the erasure: exit %d: %s %s", code, out, errs)
+	}
+
+	tamper(t, data, `DELETE FROM consents WHERE id = (SELECT min(id) FROM consents)`)
+	code, out, errs := run(t, nil, "audit", "verify", "--data", data)
+	if code != 1 || !strings.Contains(out, "consents were removed") {
+		t.Errorf("a consent removed behind Custos's back: exit %d: %s %s", code, out, errs)
+	}
+}
+
 func TestAuditVerifyRefusesAMissingDatabase(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "typo")
 	code, _, errs := run(t, nil, "audit", "verify", "--data", dir)

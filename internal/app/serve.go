@@ -20,6 +20,8 @@ import (
 	"github.com/custos-privacy/custos/internal/console"
 	"github.com/custos-privacy/custos/internal/custos"
 	"github.com/custos-privacy/custos/internal/demo"
+	"github.com/custos-privacy/custos/internal/dsr"
+	"github.com/custos-privacy/custos/internal/mail"
 	"github.com/custos-privacy/custos/internal/manifest"
 	"github.com/custos-privacy/custos/internal/staff"
 	"github.com/custos-privacy/custos/internal/store"
@@ -71,6 +73,10 @@ type serveConfig struct {
 	shutdownTimeout time.Duration
 	sessionIdle     time.Duration
 	sessionMax      time.Duration
+	requestKey      string
+	answerTTL       time.Duration
+	smtp            mail.Config
+	smtpPassword    string // a file holding the password
 }
 
 func (a *App) serve(ctx context.Context, args []string) error {
@@ -93,6 +99,14 @@ if the new one has problems they are logged and the old one stays.`)
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 15*time.Second, "how long to let requests in flight finish on shutdown")
 	fs.DurationVar(&c.sessionIdle, "session-idle", staff.DefaultIdle, "a console session unused this long ends")
 	fs.DurationVar(&c.sessionMax, "session-max", staff.DefaultAbsolute, "a console session ends this long after sign-in, used or not")
+	fs.StringVar(&c.requestKey, "request-key", "", "key of the hashes of data subjects' addresses and codes; default <data>/request-key, created on first start. Nodes of one cluster must share it; back it up")
+	fs.DurationVar(&c.answerTTL, "answer-ttl", 7*24*time.Hour, "how long a data subject can download the answer to their request before it is deleted")
+	fs.StringVar(&c.smtp.Host, "smtp-host", "", "SMTP server for e-mails to data subjects and staff; without it e-mails stay in the outbox the console shows")
+	fs.IntVar(&c.smtp.Port, "smtp-port", 0, "SMTP port (default 587 with starttls, 465 with tls)")
+	fs.StringVar(&c.smtp.TLS, "smtp-tls", "starttls", "SMTP transport security: starttls, tls, or none (loopback servers only)")
+	fs.StringVar(&c.smtp.Username, "smtp-username", "", "SMTP user name, if the server asks for authentication")
+	fs.StringVar(&c.smtpPassword, "smtp-password-file", "", "file holding the SMTP password (or set CUSTOS_SMTP_PASSWORD)")
+	fs.StringVar(&c.smtp.From, "smtp-from", "", `sender of the e-mails, such as "Privacy team <privacy@example.com>"`)
 	if err := a.parse(fs, args); err != nil {
 		return err
 	}
@@ -125,6 +139,31 @@ if the new one has problems they are logged and the old one stays.`)
 	}
 	if c.signingKey == "" {
 		c.signingKey = filepath.Join(c.data, "signing-key.pem")
+	}
+	if c.requestKey == "" {
+		c.requestKey = filepath.Join(c.data, "request-key")
+	}
+	if c.answerTTL < time.Hour || c.answerTTL > 90*24*time.Hour {
+		return usageErrorf("--answer-ttl: give a duration from 1h to 2160h (90 days), such as 168h")
+	}
+	var sender mail.Sender
+	if c.smtp.Host != "" {
+		c.smtp.Password = os.Getenv("CUSTOS_SMTP_PASSWORD")
+		if c.smtpPassword != "" {
+			b, err := os.ReadFile(c.smtpPassword)
+			if err != nil {
+				return usageErrorf("--smtp-password-file: %v", err)
+			}
+			c.smtp.Password = strings.TrimRight(string(b), "\r\n")
+		}
+		if err := c.smtp.Validate(); err != nil {
+			return usageErrorf("%s", strings.ReplaceAll(err.Error(), "smtp.", "--smtp-"))
+		}
+		smtp, err := mail.NewSMTP(c.smtp)
+		if err != nil {
+			return usageErrorf("%v", err)
+		}
+		sender = smtp
 	}
 
 	ln, err := net.Listen("tcp", c.addr)
@@ -178,6 +217,22 @@ if the new one has problems they are logged and the old one stays.`)
 	srv := web.New(wc, log, db, svc, signer, current.Load, nil)
 	cons.ClientIP = func(r *http.Request) string { return consent.ShortenIP(srv.ClientIP(r)) }
 	go pruneSessions(ctx, staffSvc, log)
+
+	// Data subject requests, and the e-mails that tell of them.
+	reqKey, err := dsr.LoadOrCreateKey(c.requestKey)
+	if err != nil {
+		return err
+	}
+	requests := &dsr.Service{Store: db, Consents: db, Audit: db, Recorder: svc, Staff: db, Manifest: current.Load,
+		Key: reqKey, PublicURL: c.publicURL, AnswerTTL: c.answerTTL, Log: log}
+	if sender != nil {
+		deliverer := &mail.Deliverer{Queue: db, Sender: sender, Log: log, Interval: time.Minute}
+		requests.Kick = deliverer.Kick
+		go deliverer.Run(ctx)
+	} else {
+		log.Info("no --smtp-host: e-mails stay in the outbox, at /console/outbox")
+	}
+	go requests.Run(ctx)
 
 	hs := &http.Server{
 		Handler:           srv.Handler(),

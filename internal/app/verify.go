@@ -233,14 +233,22 @@ newest entries were cut off since.`)
 	if err != nil {
 		return err
 	}
-	if recorded := st.Actions[custos.AuditConsentRecorded]; recorded != consents {
-		fmt.Fprintf(a.Stdout, "BROKEN ledger: the audit trail records %d consents, the ledger holds %d (consents were removed)\n", recorded, consents)
+	// An erasure removes consent records and keeps their ids: every
+	// consent.recorded entry is either in the ledger or erased.
+	erased, err := db.CountErasedConsents(ctx)
+	if err != nil {
+		return err
+	}
+	if recorded := st.Actions[custos.AuditConsentRecorded]; recorded != consents+erased {
+		fmt.Fprintf(a.Stdout, "BROKEN ledger: the audit trail records %d consents, the ledger holds %d and %d were erased by requests (consents were removed)\n",
+			recorded, consents, erased)
 		return errReported
 	}
 	seq, hash, err := db.AuditHead(ctx)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(a.Stdout, "audit trail intact: %d entries; %d consents match their receipts; head %d:%s\n", st.Entries, consents, seq, hash)
+	fmt.Fprintf(a.Stdout, "audit trail intact: %d entries; %d consents match their receipts, %d erased by requests; head %d:%s\n",
+		st.Entries, consents, erased, seq, hash)
 	return nil
 }

@@ -16,6 +16,7 @@ const (
 	ETOOLARGE     = "too_large"              // body over the limit
 	EMEDIATYPE    = "unsupported_media_type" // wrong Content-Type
 	EUNAVAILABLE  = "unavailable"            // shutting down, store not ready
+	ETOOMANY      = "too_many_requests"      // a rate limit was reached; try again later
 	EINTERNAL     = "internal"
 )
 

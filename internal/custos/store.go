@@ -3,7 +3,9 @@ package custos
 import "context"
 
 // ConsentStore is the consent ledger. It is append-only: there is no update
-// and no delete of a recorded consent.
+// of a recorded consent, and the only delete is an erasure requested by the
+// person (RequestStore.ApplyRequestChange with an Erasure), which records
+// the erased ids so that the ledger still adds up against the audit trail.
 type ConsentStore interface {
 	// RecordConsent appends c (with its signed receipt) and its audit entry in
 	// one durable transaction; it returns only once both are on disk. Calls

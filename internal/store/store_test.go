@@ -738,7 +738,7 @@ func TestTamper(t *testing.T) {
 }
 
 // allMigrations names every migration, in order.
-var allMigrations = []string{"0001_init", "0002_staff"}
+var allMigrations = []string{"0001_init", "0002_staff", "0003_requests"}
 
 func TestMigrate(t *testing.T) {
 	storetest.Configs(t, func(t *testing.T, cfg store.Config) {

@@ -35,6 +35,7 @@ var statusOf = map[string]int{
 	custos.ETOOLARGE:     http.StatusRequestEntityTooLarge,
 	custos.EMEDIATYPE:    http.StatusUnsupportedMediaType,
 	custos.EUNAVAILABLE:  http.StatusServiceUnavailable,
+	custos.ETOOMANY:      http.StatusTooManyRequests,
 	custos.EINTERNAL:     http.StatusInternalServerError,
 }
 
@@ -47,6 +48,7 @@ var titleOf = map[string]string{
 	custos.ETOOLARGE:     "Request body too large",
 	custos.EMEDIATYPE:    "Unsupported media type",
 	custos.EUNAVAILABLE:  "Service unavailable",
+	custos.ETOOMANY:      "Too many requests",
 	custos.EINTERNAL:     "Internal server error",
 }
 

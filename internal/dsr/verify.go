@@ -1,0 +1,249 @@
+package dsr
+
+import (
+	"context"
+	"crypto/subtle"
+	"fmt"
+	"regexp"
+	"time"
+
+	"github.com/custos-privacy/custos/internal/custos"
+)
+
+// Verified is the outcome of a proof of address.
+type Verified struct {
+	Request   *custos.Request
+	StatusURL string
+}
+
+var codeRE = regexp.MustCompile(`^[0-9]{6}$`)
+
+// codeError is the error of a code that does not open its challenge.
+func codeError(format string, args ...any) error {
+	return custos.Invalid(custos.FieldError{Field: "code", Message: fmt.Sprintf(format, args...)})
+}
+
+// VerifyCode checks the 6-digit code e-mailed for challenge id. A wrong code
+// uses one of the 3 attempts; the answer never says whether the address is
+// known.
+func (s *Service) VerifyCode(ctx context.Context, challengeID, code string) (*Verified, error) {
+	ch, err := s.checkCode(ctx, challengeID, code)
+	if err != nil {
+		return nil, err
+	}
+	return s.verify(ctx, ch)
+}
+
+// checkCode checks code against challenge id, counting a wrong attempt;
+// it returns the challenge, not yet marked used.
+func (s *Service) checkCode(ctx context.Context, challengeID, code string) (*custos.Challenge, error) {
+	if !codeRE.MatchString(code) {
+		return nil, codeError("give the 6 digits of the code we e-mailed you")
+	}
+	ch, err := s.Store.Challenge(ctx, challengeID)
+	if custos.ErrorCode(err) == custos.ENOTFOUND {
+		return nil, codeError("this code is wrong or has expired; ask for a new one")
+	}
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	switch {
+	case !ch.UsedAt.IsZero():
+		return nil, codeError("this code has already been used")
+	case now.After(ch.CodeExpires):
+		return nil, codeError("this code has expired (a code is valid for 10 minutes); ask for a new one")
+	case ch.Attempts >= MaxAttempts:
+		return nil, codeError("too many wrong codes; ask for a new one")
+	}
+	if subtle.ConstantTimeCompare([]byte(s.codeHash(ch.ID, code)), []byte(ch.CodeHash)) != 1 {
+		ch.Attempts++
+		if err := s.apply(ctx, &custos.RequestChange{Challenge: ch}); err != nil {
+			if custos.ErrorCode(err) == custos.ECONFLICT {
+				// Another attempt raced this one; neither may pass as free.
+				return nil, codeError("this code is wrong; try again")
+			}
+			return nil, err
+		}
+		if left := MaxAttempts - ch.Attempts; left > 0 {
+			return nil, codeError("this code is wrong; %d attempts left", left)
+		}
+		return nil, codeError("this code is wrong and no attempts are left; ask for a new one")
+	}
+	return ch, nil
+}
+
+// VerifyLink checks the token of an e-mailed verification link. A link
+// works once and for 24 hours.
+func (s *Service) VerifyLink(ctx context.Context, token string) (*Verified, error) {
+	bad := func(msg string) error { return custos.Invalid(custos.FieldError{Field: "t", Message: msg}) }
+	if token == "" || len(token) > 128 {
+		return nil, bad("this link is not valid; open the link from the e-mail as it is")
+	}
+	ch, err := s.Store.ChallengeByLink(ctx, linkHash(token))
+	if custos.ErrorCode(err) == custos.ENOTFOUND {
+		return nil, bad("this link is not valid, or its request expired; file the request again")
+	}
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case !ch.UsedAt.IsZero():
+		return nil, bad("this link has already been used; the e-mail that confirmed your request has the link to follow it")
+	case s.now().After(ch.LinkExpires):
+		return nil, bad("this link has expired (a link is valid for 24 hours); file the request again")
+	}
+	return s.verify(ctx, ch)
+}
+
+// verify marks ch used and, if its request is still unverified, opens it:
+// the person's consent id is linked to their address and the
+// acknowledgement e-mailed with the status link and the due date.
+func (s *Service) verify(ctx context.Context, ch *custos.Challenge) (*Verified, error) {
+	r, err := s.Store.Request(ctx, ch.RequestID)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	ch.UsedAt = now
+	change := &custos.RequestChange{Challenge: ch}
+	if r.State == custos.StateUnverified {
+		site := s.site(r.Site)
+		if site == nil {
+			return nil, custos.Errorf(custos.EUNAVAILABLE, "this site is no longer served here")
+		}
+		r.State, r.VerifiedAt, r.ExpiresAt, r.UpdatedAt = custos.StateOpen, now, time.Time{}, now
+		m, err := s.compose(site, r, "received", mailData{})
+		if err != nil {
+			return nil, err
+		}
+		change.Request = r
+		change.Mails = []*custos.Mail{m}
+		change.Events = []*custos.RequestEvent{{RequestID: r.ID, Time: now, Actor: "subject", Kind: custos.EventVerified}}
+		change.Audit = auditEntry("subject", custos.AuditRequestVerified, r.ID)
+		if r.ConsentSubject != "" {
+			change.Links = []string{r.ConsentSubject}
+		}
+	}
+	if err := s.apply(ctx, change); err != nil {
+		if custos.ErrorCode(err) == custos.ECONFLICT {
+			return nil, codeError("this code has already been used")
+		}
+		return nil, err
+	}
+	return &Verified{Request: r, StatusURL: s.StatusURL(r)}, nil
+}
+
+// Status is what the person sees on their status page.
+type Status struct {
+	Request *custos.Request
+	Events  []*custos.RequestEvent // the steps the person is told of; no staff notes
+	// Answer is set when a package is ready to download.
+	Answer *custos.Answer
+}
+
+// subjectEvents are the timeline entries the person sees.
+var subjectEvents = map[string]bool{
+	custos.EventReceived: true, custos.EventVerified: true, custos.EventExtended: true,
+	custos.EventApproved: true, custos.EventCompleted: true, custos.EventDenied: true,
+	custos.EventDownload: true,
+}
+
+// Status returns request id's status for the holder of its status token.
+// A wrong token and an unknown id get the same ENOTFOUND.
+func (s *Service) Status(ctx context.Context, id, token string) (*Status, error) {
+	if !s.CheckStatusToken(id, token) {
+		return nil, custos.Errorf(custos.ENOTFOUND, "no such request, or the link is incomplete")
+	}
+	r, err := s.Store.Request(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	evs, err := s.Store.RequestEvents(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	st := &Status{Request: r}
+	for _, e := range evs {
+		if subjectEvents[e.Kind] {
+			e.Note = "" // staff notes stay with staff; reasons told are on the request
+			st.Events = append(st.Events, e)
+		}
+	}
+	if r.State == custos.StateCompleted {
+		a, err := s.Store.Answer(ctx, id)
+		switch {
+		case err == nil && s.now().Before(a.ExpiresAt):
+			a.Data = nil // the page only says it is there
+			st.Answer = a
+		case err != nil && custos.ErrorCode(err) != custos.ENOTFOUND:
+			return nil, err
+		}
+	}
+	return st, nil
+}
+
+// StartDownload e-mails a code to the request's address, to be given with
+// the download: whoever holds the status link must still hold the inbox.
+func (s *Service) StartDownload(ctx context.Context, id, token string) (challengeID string, err error) {
+	st, err := s.Status(ctx, id, token)
+	if err != nil {
+		return "", err
+	}
+	if st.Answer == nil {
+		return "", custos.Errorf(custos.ENOTFOUND, "there is nothing to download for this request, or its download has expired")
+	}
+	r := st.Request
+	site := s.site(r.Site)
+	if site == nil {
+		return "", custos.Errorf(custos.EUNAVAILABLE, "this site is no longer served here")
+	}
+	now := s.now()
+	if !s.limiter.allow("download:"+r.ID, 5, time.Hour, now) {
+		return "", custos.Errorf(custos.ETOOMANY, "too many codes asked for; try again in an hour")
+	}
+	c, m, err := s.challenge(site, r, now, "download_code")
+	if err != nil {
+		return "", err
+	}
+	if err := s.apply(ctx, &custos.RequestChange{Challenge: c, Mails: []*custos.Mail{m}}); err != nil {
+		return "", err
+	}
+	return c.ID, nil
+}
+
+// Download returns request id's answer package once the code e-mailed by
+// StartDownload is given.
+func (s *Service) Download(ctx context.Context, id, token, challengeID, code string) (*custos.Answer, error) {
+	if !s.CheckStatusToken(id, token) {
+		return nil, custos.Errorf(custos.ENOTFOUND, "no such request, or the link is incomplete")
+	}
+	ch, err := s.checkCode(ctx, challengeID, code)
+	if err != nil {
+		return nil, err
+	}
+	if ch.RequestID != id {
+		return nil, codeError("this code is wrong or has expired; ask for a new one")
+	}
+	a, err := s.Store.Answer(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	if !now.Before(a.ExpiresAt) {
+		return nil, custos.Errorf(custos.ENOTFOUND, "this download has expired")
+	}
+	ch.UsedAt = now
+	err = s.apply(ctx, &custos.RequestChange{
+		Challenge: ch,
+		Events:    []*custos.RequestEvent{{RequestID: id, Time: now, Actor: "subject", Kind: custos.EventDownload}},
+		Audit:     &custos.AuditEntry{Actor: "subject", Action: custos.AuditAnswerDownloaded, ObjectType: "request", ObjectID: id},
+	})
+	if custos.ErrorCode(err) == custos.ECONFLICT {
+		return nil, codeError("this code has already been used")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
