@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -198,25 +199,12 @@ if the new one has problems they are logged and the old one stays.`)
 	var current atomic.Pointer[manifest.Manifest]
 	current.Store(m)
 	svc := &consent.Service{Store: db, Signer: signer, Manifest: current.Load, Issuer: c.publicURL}
-	wc := web.Config{
-		GeoHeader:      c.geoHeader,
-		ClientIPHeader: c.clientIPHeader,
-		APITokens:      tokens,
-		PublicURL:      explicitPublicURL,
-	}
-	if c.demo {
-		// The demo site itself: a page that embeds the banner, and its
-		// privacy notices, so that the first command shows it working.
-		wc.Pages, wc.PagePatterns = demo.Handler(), demo.Patterns
-	}
-	// The staff console and the API tokens created in it.
-	staffSvc := &staff.Service{Store: db, Audit: db, Idle: c.sessionIdle, Absolute: c.sessionMax}
-	cons := &console.Console{Staff: staffSvc, Store: db, Signer: signer, Manifest: current.Load, Source: m.Source, Log: log, PublicURL: explicitPublicURL}
-	wc.Console = cons
-	wc.TokenAuth = staffSvc.AuthenticateAPIToken
-	srv := web.New(wc, log, db, svc, signer, current.Load, nil)
-	cons.ClientIP = func(r *http.Request) string { return consent.ShortenIP(srv.ClientIP(r)) }
-	go pruneSessions(ctx, staffSvc, log)
+
+	// Background work stops with ctx, and must have stopped before the
+	// store closes: a mail sent must be marked sent.
+	var background sync.WaitGroup
+	bctx, stopBackground := context.WithCancel(ctx)
+	defer func() { stopBackground(); background.Wait() }()
 
 	// Data subject requests, and the e-mails that tell of them.
 	reqKey, err := dsr.LoadOrCreateKey(c.requestKey)
@@ -228,11 +216,32 @@ if the new one has problems they are logged and the old one stays.`)
 	if sender != nil {
 		deliverer := &mail.Deliverer{Queue: db, Sender: sender, Log: log, Interval: time.Minute}
 		requests.Kick = deliverer.Kick
-		go deliverer.Run(ctx)
+		background.Go(func() { deliverer.Run(bctx) })
 	} else {
 		log.Info("no --smtp-host: e-mails stay in the outbox, at /console/outbox")
 	}
-	go requests.Run(ctx)
+	background.Go(func() { requests.Run(bctx) })
+	wc := web.Config{
+		GeoHeader:      c.geoHeader,
+		ClientIPHeader: c.clientIPHeader,
+		APITokens:      tokens,
+		PublicURL:      explicitPublicURL,
+		Requests:       requests,
+	}
+	if c.demo {
+		// The demo site itself: a page that embeds the banner, and its
+		// privacy notices, so that the first command shows it working.
+		wc.Pages, wc.PagePatterns = demo.Handler(), demo.Patterns
+	}
+	// The staff console and the API tokens created in it.
+	staffSvc := &staff.Service{Store: db, Audit: db, Idle: c.sessionIdle, Absolute: c.sessionMax}
+	cons := &console.Console{Staff: staffSvc, Store: db, Signer: signer, Manifest: current.Load, Source: m.Source, Log: log, PublicURL: explicitPublicURL}
+	cons.Requests = requests
+	wc.Console = cons
+	wc.TokenAuth = staffSvc.AuthenticateAPIToken
+	srv := web.New(wc, log, db, svc, signer, current.Load, nil)
+	cons.ClientIP = func(r *http.Request) string { return consent.ShortenIP(srv.ClientIP(r)) }
+	go pruneSessions(ctx, staffSvc, log)
 
 	hs := &http.Server{
 		Handler:           srv.Handler(),
@@ -281,6 +290,8 @@ wait:
 	if err := hs.Shutdown(sctx); err != nil {
 		log.Warn("shutdown: requests still in flight were cut off", "err", err)
 	}
+	stopBackground()
+	background.Wait()
 	if err := db.Close(); err != nil {
 		return fmt.Errorf("closing the store: %w", err)
 	}

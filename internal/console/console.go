@@ -19,6 +19,7 @@ import (
 
 	"github.com/custos-privacy/custos/internal/consent"
 	"github.com/custos-privacy/custos/internal/custos"
+	"github.com/custos-privacy/custos/internal/dsr"
 	"github.com/custos-privacy/custos/internal/manifest"
 	"github.com/custos-privacy/custos/internal/staff"
 )
@@ -53,6 +54,12 @@ type Console struct {
 	// shows; when empty, the link is built from the request's Host.
 	PublicURL string
 	Now       func() time.Time
+	// Requests runs data subject requests; nil: the request pages say
+	// they are not configured.
+	Requests *dsr.Service
+	// Outbox is the e-mail queue the outbox pages show; nil: Store, if it
+	// is one.
+	Outbox Outbox
 
 	pages map[string]*template.Template
 }
@@ -75,6 +82,19 @@ func (c *Console) Routes() []Route {
 		{"GET /console/{$}", staff.PermViewDashboard, c.dashboardPage},
 		{"GET /console/consents", staff.PermViewConsentRecords, c.consentsPage},
 		{"GET /console/consents/{id}", staff.PermViewConsentRecords, c.consentPage},
+		{"GET /console/requests", staff.PermViewRequests, c.requestsPage},
+		{"GET /console/requests/{id}", staff.PermViewRequests, c.requestPage},
+		{"POST /console/requests/{id}/note", staff.PermManageRequests, c.requestAction("noted", false, c.noteRequest)},
+		{"POST /console/requests/{id}/assign", staff.PermManageRequests, c.requestAction("assigned", true, c.assignRequest)},
+		{"POST /console/requests/{id}/approve", staff.PermManageRequests, c.requestAction("approved", true, c.approveRequest)},
+		{"POST /console/requests/{id}/deny", staff.PermManageRequests, c.requestAction("denied", true, c.denyRequest)},
+		{"POST /console/requests/{id}/extend", staff.PermManageRequests, c.requestAction("extended", true, c.extendRequest)},
+		{"POST /console/requests/{id}/complete", staff.PermManageRequests, c.requestAction("completed", true, c.completeRequest)},
+		{"POST /console/requests/{id}/lift", staff.PermManageRequests, c.requestAction("lifted", false, c.liftMark)},
+		// Mails hold people's addresses and verification codes: those who
+		// act on requests read them, not the auditor.
+		{"GET /console/outbox", staff.PermManageRequests, c.outboxPage},
+		{"GET /console/outbox/{id}", staff.PermManageRequests, c.mailPage},
 		{"GET /console/audit", staff.PermViewAudit, c.auditPage},
 		{"GET /console/manifest", staff.PermViewManifest, c.manifestPage},
 		{"GET /console/staff", staff.PermViewStaff, c.staffPage},
@@ -119,7 +139,7 @@ func (c *Console) parse() error {
 		c.ClientIP = func(*http.Request) string { return "" }
 	}
 	c.pages = map[string]*template.Template{}
-	for _, name := range []string{"signin", "setup", "enroll", "dashboard", "consents", "consent", "confirm", "audit", "manifest", "message", "staff", "tokens", "sessions"} {
+	for _, name := range []string{"signin", "setup", "enroll", "dashboard", "consents", "consent", "confirm", "audit", "requests", "request", "outbox", "mail", "manifest", "message", "staff", "tokens", "sessions"} {
 		t, err := template.ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
 			return err
@@ -216,12 +236,18 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, nam
 			perm      staff.Permission
 		}{
 			{"/console/", "dashboard", staff.PermViewDashboard},
+			{"/console/requests", "requests", staff.PermViewRequests},
+			{"/console/outbox", "outbox", staff.PermManageRequests},
 			{"/console/consents", "consents", staff.PermViewConsentRecords},
 			{"/console/audit", "audit", staff.PermViewAudit},
 			{"/console/manifest", "manifest", staff.PermViewManifest},
 			{"/console/staff", "staff", staff.PermViewStaff},
 			{"/console/tokens", "tokens", staff.PermViewTokens},
 		} {
+			switch {
+			case n.key == "requests" && c.Requests == nil, n.key == "outbox" && c.outbox() == nil:
+				continue // not configured
+			}
 			if staff.Can(u.Role, n.perm) {
 				p.Nav = append(p.Nav, navItem{Href: n.href, Label: t.S(n.key), Current: r.URL.Path == n.href})
 			}

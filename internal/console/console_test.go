@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -21,6 +22,7 @@ import (
 	"github.com/custos-privacy/custos/internal/consent"
 	"github.com/custos-privacy/custos/internal/console"
 	"github.com/custos-privacy/custos/internal/custos"
+	"github.com/custos-privacy/custos/internal/dsr"
 	"github.com/custos-privacy/custos/internal/manifest"
 	"github.com/custos-privacy/custos/internal/staff"
 	"github.com/custos-privacy/custos/internal/store"
@@ -36,6 +38,7 @@ type harness struct {
 	srv    *httptest.Server
 	signer *consent.Signer
 	m      *manifest.Manifest
+	dsr    *dsr.Service
 
 	mu  sync.Mutex
 	now time.Time
@@ -59,6 +62,15 @@ func newHarness(t *testing.T, m *manifest.Manifest) *harness {
 		Log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Now:      h.clock,
 	}
+	key := make([]byte, dsr.KeyBytes)
+	if _, err := rand.Read(key); err != nil {
+		t.Fatal(err)
+	}
+	h.dsr = &dsr.Service{Store: db, Consents: db, Audit: db, Staff: db,
+		Recorder: &consent.Service{Store: db, Signer: h.signer, Manifest: func() *manifest.Manifest { return h.m }, Issuer: "http://custos.test", Now: h.clock},
+		Manifest: func() *manifest.Manifest { return h.m }, Key: key, PublicURL: "http://custos.test",
+		Limits: dsr.Limits{PerAddress: 1000, PerIP: 1000, RequestsPerDay: 1000}, Now: h.clock}
+	h.con.Requests = h.dsr
 	mux := http.NewServeMux()
 	h.con.Register(mux)
 	h.srv = httptest.NewServer(mux)
@@ -250,6 +262,15 @@ func (h *harness) idFor(path string, rec *custos.Consent) string {
 			h.t.Fatal(err)
 		}
 		return u.ID
+	case strings.HasPrefix(path, "/console/requests/"):
+		return h.newRequest(dsr.Submission{Type: custos.RequestAccess, Region: "FR"}).ID
+	case strings.HasPrefix(path, "/console/outbox/"):
+		h.newRequest(dsr.Submission{Type: custos.RequestAccess, Region: "FR"})
+		mails, err := h.db.Mails(context.Background(), 1)
+		if err != nil || len(mails) == 0 {
+			h.t.Fatalf("no mail in the outbox: %v", err)
+		}
+		return strconv.FormatInt(mails[0].ID, 10)
 	case strings.HasPrefix(path, "/console/tokens/"):
 		tk, _, err := h.svc.CreateAPIToken(context.Background(), "matrix", custos.RoleAnalyst, 24*time.Hour, "test")
 		if err != nil {
@@ -326,7 +347,11 @@ var hostile = []string{
 // TestHostileInputIsInert stores hostile strings wherever the console later
 // shows text, renders every page, and checks each shows them inert.
 func TestHostileInputIsInert(t *testing.T) {
-	m := manifest.Demo()
+	// A copy of its own: manifest.Demo() is shared and must not change.
+	m, err := manifest.Parse("demo.yaml", manifest.DemoYAML())
+	if err != nil {
+		t.Fatal(err)
+	}
 	site := m.Site("demo")
 	site.Name = hostile[0]
 	site.Categories[1].Text["en"] = manifest.Text{Name: hostile[1], Description: hostile[0]}
@@ -357,6 +382,40 @@ func TestHostileInputIsInert(t *testing.T) {
 	for _, r := range recs {
 		pages = append(pages, "/console/consents/"+r.ID)
 	}
+	// Requests whose details, notes and reasons are hostile, and the
+	// e-mails telling of them (with an HTML version the console must not
+	// render), shown to their staff.
+	ctx := context.Background()
+	for i, s := range hostile[:4] {
+		rq := h.newRequest(dsr.Submission{Type: custos.RequestRectification, Region: "FR", Details: s + "\n" + hostile[(i+1)%4]})
+		if err := h.dsr.Note(ctx, "test", rq.ID, s); err != nil {
+			t.Fatal(err)
+		}
+		switch i % 2 {
+		case 0:
+			if err := h.dsr.Deny(ctx, "test", rq.ID, 0, custos.DenyOther, s); err != nil {
+				t.Fatal(err)
+			}
+		case 1:
+			if err := h.dsr.Extend(ctx, "test", rq.ID, 0, s); err != nil {
+				t.Fatal(err)
+			}
+		}
+		pages = append(pages, "/console/requests/"+rq.ID)
+	}
+	if err := h.db.ApplyRequestChange(ctx, &custos.RequestChange{Mails: []*custos.Mail{{
+		Template: hostile[1], To: "x@example.com", Subject: hostile[0], Text: hostile[2] + hostile[1],
+		HTML: `<script>alert(1)</script><a href="javascript:alert(2)" onclick="alert(3)">x</a>`, CreatedAt: h.clock(),
+	}}}); err != nil {
+		t.Fatal(err)
+	}
+	mails, err := h.db.Mails(ctx, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range mails {
+		pages = append(pages, "/console/outbox/"+strconv.FormatInt(m.ID, 10))
+	}
 	for _, p := range pages {
 		status, _, body := h.request("GET", p, admin, nil)
 		if status >= 500 {
@@ -365,6 +424,15 @@ func TestHostileInputIsInert(t *testing.T) {
 		}
 		if live := liveMarkup(body); live != "" {
 			t.Errorf("GET %s: hostile input is live: %s", p, live)
+		}
+		if strings.HasPrefix(p, "/console/requests/") && (status != http.StatusOK || !strings.Contains(body, "alert(")) {
+			t.Errorf("GET %s: %d, the hostile text is not shown", p, status)
+		}
+		if strings.HasPrefix(p, "/console/outbox/") && status != http.StatusOK {
+			t.Errorf("GET %s: %d", p, status)
+		}
+		if p == "/console/outbox/"+strconv.FormatInt(mails[0].ID, 10) && !strings.Contains(body, "&lt;script&gt;alert(1)&lt;/script&gt;&lt;a href=") {
+			t.Errorf("GET %s: the hostile HTML version is not shown as its source", p)
 		}
 	}
 }

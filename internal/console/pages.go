@@ -99,6 +99,7 @@ type dashboardData struct {
 	D           *dashboard
 	ToInclusive time.Time
 	Sites       []string
+	Due         *dueBox // the requests falling due, for those who act on them
 }
 
 // parseDay reads a YYYY-MM-DD form value; def when empty.
@@ -152,7 +153,14 @@ func (c *Console) dashboardPage(w http.ResponseWriter, r *http.Request, u *custo
 		c.render(w, r, http.StatusOK, "message", "dashboard", u, fmt.Sprintf(t.S("too_few"), minAnalystGroup))
 		return
 	}
-	c.render(w, r, http.StatusOK, "dashboard", "dashboard", u, dashboardData{D: d, ToInclusive: last, Sites: sites})
+	dd := dashboardData{D: d, ToInclusive: last, Sites: sites}
+	if staff.Can(u.Role, staff.PermManageRequests) {
+		if dd.Due, err = c.dueSoon(r.Context(), t, nil, dueBoxRows); err != nil {
+			c.fail(w, r, u, err)
+			return
+		}
+	}
+	c.render(w, r, http.StatusOK, "dashboard", "dashboard", u, dd)
 }
 
 type consentsData struct {

@@ -343,7 +343,7 @@ func TestVerification(t *testing.T) {
 	if good == wrong {
 		wrong = "111111"
 	}
-	for i, want := range []string{"2 attempts left", "1 attempts left", "no attempts are left"} {
+	for i, want := range []string{"2 attempts left", "1 attempt left", "no attempts are left"} {
 		_, err := e.svc.VerifyCode(ctx, tk.Challenge, wrong)
 		if custos.ErrorCode(err) != custos.EINVALID || !strings.Contains(custos.ErrorFields(err)[0].Message, want) {
 			t.Fatalf("wrong code #%d: %v, want %q", i+1, err, want)

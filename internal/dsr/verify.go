@@ -65,7 +65,11 @@ func (s *Service) checkCode(ctx context.Context, challengeID, code string) (*cus
 			}
 			return nil, err
 		}
-		if left := MaxAttempts - ch.Attempts; left > 0 {
+		switch left := MaxAttempts - ch.Attempts; left {
+		case 0:
+		case 1:
+			return nil, codeError("this code is wrong; 1 attempt left")
+		default:
 			return nil, codeError("this code is wrong; %d attempts left", left)
 		}
 		return nil, codeError("this code is wrong and no attempts are left; ask for a new one")

@@ -213,7 +213,7 @@ func TestComposeReminder(t *testing.T) {
 	if subject != "Requests falling due: 2, of which 1 overdue" {
 		t.Errorf("subject = %q", subject)
 	}
-	if strings.Count(text, "OVERDUE") != 1 || strings.Count(htm, "overdue") != 1 {
+	if strings.Count(text, "OVERDUE") != 1 || strings.Count(htm, ">overdue</strong>") != 1 {
 		t.Errorf("overdue marker:\n%s\n%s", text, htm)
 	}
 	if !strings.Contains(text, "rq_one · erasure · shop · due 1 December 2026 · OVERDUE") {

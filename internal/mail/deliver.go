@@ -153,7 +153,9 @@ func (d *Deliverer) deliver(ctx context.Context, m *custos.Mail) (ok bool, err e
 	sendErr := d.Sender.Send(ctx, m)
 	now := d.now()
 	if sendErr == nil {
-		if err := d.Queue.MailSent(ctx, m.ID, now); err != nil {
+		// Record it even if we are stopping: the mail is out, and an
+		// unrecorded one goes out again after the restart.
+		if err := d.Queue.MailSent(context.WithoutCancel(ctx), m.ID, now); err != nil {
 			// Sent, but not marked: it will go out again. Say so.
 			d.log().Error("mail: sent but not marked sent", "mail", m.ID, "template", m.Template, "err", err)
 			return true, fmt.Errorf("mail: mark %d sent: %w", m.ID, err)

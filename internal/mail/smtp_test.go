@@ -256,3 +256,21 @@ func assertNoPersonalData(t *testing.T, s string, m *custos.Mail) {
 		t.Errorf("%q holds an address", s)
 	}
 }
+
+// A server without STARTTLS is refused in the default mode, never used in
+// clear text.
+func TestSendStartTLSMandatory(t *testing.T) {
+	srv := mailtest.NewServer(t)
+	s, err := custosmail.NewSMTP(custosmail.Config{Host: srv.Host(), Port: srv.Port(), From: "privacy@shop.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.Send(t.Context(), testMail())
+	var se *custosmail.SendError
+	if !errors.As(err, &se) || se.Op != "tls" {
+		t.Errorf("err = %#v", err)
+	}
+	if n := len(srv.Messages()); n != 0 {
+		t.Errorf("%d messages sent without TLS", n)
+	}
+}

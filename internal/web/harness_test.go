@@ -11,7 +11,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -20,6 +22,7 @@ import (
 
 	"github.com/custos-privacy/custos/internal/consent"
 	"github.com/custos-privacy/custos/internal/custos"
+	"github.com/custos-privacy/custos/internal/dsr"
 	"github.com/custos-privacy/custos/internal/manifest"
 	"github.com/custos-privacy/custos/internal/store"
 	"github.com/custos-privacy/custos/internal/store/storetest"
@@ -37,6 +40,10 @@ type env struct {
 	client *http.Client
 	site   *manifest.Site
 	signer *consent.Signer
+	// requests is the data subject request service, with the requests
+	// option; its clock is reqClock.
+	requests *dsr.Service
+	reqClock *testClock
 }
 
 type options struct {
@@ -49,7 +56,24 @@ type options struct {
 	publicURL      string
 	tokenAuth      func(ctx context.Context, token string) (*custos.APIToken, error)
 	console        func(db *store.DB, signer *consent.Signer, current func() *manifest.Manifest) interface{ Register(*http.ServeMux) }
+	requests       bool // serve data subject requests (e-mails go to the store's outbox)
 }
+
+// withRequests serves data subject requests, on the test's store.
+func withRequests(o *options) { o.requests = true }
+
+// testKey keys the request service's hashes in tests.
+var testKey = []byte("custos-test-request-key-32-bytes")
+
+// testClock is a clock tests move; the server reads it concurrently.
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *testClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+
+func (c *testClock) advance(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
 
 func newEnv(t *testing.T, db *store.DB, opts ...func(*options)) *env {
 	t.Helper()
@@ -80,16 +104,27 @@ func newEnv(t *testing.T, db *store.DB, opts ...func(*options)) *env {
 	if o.console != nil {
 		cons = o.console(db, signer, current)
 	}
+	var reqs *dsr.Service
+	var clk *testClock
+	if o.requests {
+		clk = &testClock{now: time.Now()}
+		reqs = &dsr.Service{Store: db, Consents: db, Audit: db, Recorder: svc, Manifest: current,
+			Key: testKey, Log: log, Now: clk.Now}
+	}
 	s := web.New(web.Config{
 		Console:   cons,
+		Requests:  reqs,
 		APITokens: []string{testToken}, GeoHeader: o.geoHeader, ClientIPHeader: o.clientIPHeader,
 		Pages: o.pages, PagePatterns: o.pagePatterns, PublicURL: o.publicURL, TokenAuth: o.tokenAuth,
 	}, log, db, svc, signer, current, nil)
 	s.SetReady(true)
 	ts := httptest.NewServer(s.Handler())
 	t.Cleanup(ts.Close)
+	if reqs != nil {
+		reqs.PublicURL = ts.URL // before any request: the links in e-mails lead here
+	}
 	return &env{
-		t: t, db: db, srv: ts, site: m.Site("demo"), signer: signer,
+		t: t, db: db, srv: ts, site: m.Site("demo"), signer: signer, requests: reqs, reqClock: clk,
 		client: &http.Client{Transport: &openAPICheck{t: t, next: http.DefaultTransport, router: openAPIRouter(t)}},
 	}
 }

@@ -1,6 +1,7 @@
 // Package web is the HTTP door of Custos: the JSON API under /api/v1/, the
-// well-known documents, health and metrics. Handlers return errors; one
-// function (Server.Error) turns them into problem+json responses.
+// well-known documents, health and metrics, and the pages of the privacy
+// centre under /privacy/. API handlers return errors; one function
+// (Server.Error) turns them into problem+json responses.
 package web
 
 import (
@@ -16,6 +17,7 @@ import (
 
 	"github.com/custos-privacy/custos/internal/consent"
 	"github.com/custos-privacy/custos/internal/custos"
+	"github.com/custos-privacy/custos/internal/dsr"
 	"github.com/custos-privacy/custos/internal/manifest"
 	"github.com/custos-privacy/custos/internal/staff"
 )
@@ -53,6 +55,11 @@ type Config struct {
 	// ServeMux patterns and the handler that answers them.
 	Pages        http.Handler
 	PagePatterns []string
+	// Requests runs data subject requests: the API under /api/v1/requests
+	// and the forms of the privacy centre. Nil: those routes answer 404
+	// (the privacy centre still links the notice, the cookie declaration
+	// and the cookie settings).
+	Requests *dsr.Service
 }
 
 // Server serves the Custos HTTP API.

@@ -43,6 +43,7 @@ type Message struct {
 // receives. It stops when the test ends.
 type Server struct {
 	srv  *smtp.Server
+	l    net.Listener
 	addr *net.TCPAddr
 	done chan struct{} // closed when Serve returns
 
@@ -63,7 +64,7 @@ func NewServer(t testing.TB) *Server {
 	if err != nil {
 		t.Fatalf("mailtest: listen: %v", err)
 	}
-	s := &Server{addr: l.Addr().(*net.TCPAddr), done: make(chan struct{}), changed: make(chan struct{})}
+	s := &Server{l: l, addr: l.Addr().(*net.TCPAddr), done: make(chan struct{}), changed: make(chan struct{})}
 	s.srv = smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
 		return &session{s: s}, nil
 	}))
@@ -117,6 +118,10 @@ func (s *Server) Close() error {
 	s.closed = true
 	s.mu.Unlock()
 	err := s.srv.Close()
+	// Serve may not have registered the listener yet: close it here too.
+	if lerr := s.l.Close(); err == nil && lerr != nil && !errors.Is(lerr, net.ErrClosed) {
+		err = lerr
+	}
 	<-s.done
 	s.mu.Lock()
 	s.closeErr = err
