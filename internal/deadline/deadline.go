@@ -104,7 +104,17 @@ type Policy struct {
 // For resolves the policy of j (its requests block or the defaults of its
 // law), counted in UTC; use In for the controller's time zone, or ForSite.
 func For(j *manifest.Jurisdiction) Policy {
-	r := j.RequestDeadlines()
+	return forRequests(j.RequestDeadlines())
+}
+
+// ForRegion is For, for a request from region: the law of the region
+// itself applies when the jurisdiction has no requests block and Custos
+// knows that law (see manifest.Jurisdiction.RequestDeadlinesFor).
+func ForRegion(j *manifest.Jurisdiction, region string) Policy {
+	return forRequests(j.RequestDeadlinesFor(region))
+}
+
+func forRequests(r manifest.Requests) Policy {
 	p := Policy{
 		Law:          r.Law,
 		Location:     time.UTC,
@@ -136,7 +146,7 @@ func ForSite(s *manifest.Site, region string) Policy {
 			loc = l
 		}
 	}
-	return For(s.Jurisdiction(region)).In(loc)
+	return ForRegion(s.Jurisdiction(region), region).In(loc)
 }
 
 // In returns p counted in the time zone loc.
@@ -218,7 +228,7 @@ func (p Policy) Due(k Kind, received time.Time) Dates {
 }
 
 // ActBy returns when a decision told to the person at decided must be
-// carried out, for a decide-then-act policy (LFPDPPP Art. 32: within the
+// carried out, for a decide-then-act policy (LFPDPPP of 2025 Art. 31: within the
 // 15 days after it is told); the zero time if the policy has no such
 // step. Due assumes the decision is told on its last day; once it is told,
 // the caller stores ActBy(told) instead.

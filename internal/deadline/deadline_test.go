@@ -41,7 +41,8 @@ func juris(mode string, regions ...string) *manifest.Jurisdiction {
 }
 
 var (
-	gdpr   = For(juris(manifest.ModeOptIn, "EU", "EEA", "GB", "CH"))
+	gdpr   = For(juris(manifest.ModeOptIn, "EU", "EEA", "GB"))
+	fadp   = For(juris(manifest.ModeOptIn, "CH"))
 	ccpa   = For(juris(manifest.ModeOptOut, "US-CA"))
 	lgpd   = For(juris(manifest.ModeOptIn, "BR"))
 	mexico = For(juris(manifest.ModeNotice, "MX"))
@@ -99,8 +100,12 @@ func TestDue(t *testing.T) {
 			AnswerBy: day("2025-03-07", utc), Verify: true}},
 		{"LGPD: leap year", lgpd, Access, at("2024-02-20 10:00:00", utc), Dates{
 			AnswerBy: day("2024-03-06", utc), Verify: true}},
-		{"Mexico: 20 days to decide, 15 to act", mexico, Rectification, at("2025-01-10 10:00:00", utc), Dates{
-			AnswerBy: day("2025-01-30", utc), ActBy: day("2025-02-14", utc), Verify: true}},
+		{"Mexico: 20 business days to decide, 15 to act, extendable once", mexico, Rectification, at("2025-01-10 10:00:00", utc), Dates{
+			AnswerBy: day("2025-02-07", utc), ExtendedBy: day("2025-03-07", utc), TellExtensionBy: day("2025-02-07", utc),
+			ExtensionReason: true, ActBy: day("2025-02-28", utc), Verify: true}},
+		{"Switzerland: 30 days, not one month", fadp, Access, at("2025-01-31 10:00:00", utc), Dates{
+			AnswerBy: day("2025-03-02", utc), ExtendedBy: day("2025-05-02", utc), TellExtensionBy: day("2025-03-02", utc),
+			ExtensionReason: true, Verify: true}},
 		{"Japan: without delay, target 14 days", japan, Access, at("2025-12-25 10:00:00", utc), Dates{
 			AnswerBy: day("2026-01-08", utc), WithoutDelay: true, Verify: true}},
 		{"elsewhere: one month", other, ConsentWithdrawal, at("2025-08-31 10:00:00", utc), Dates{
@@ -133,7 +138,8 @@ func TestEndOfDayAcrossDST(t *testing.T) {
 
 func TestActBy(t *testing.T) {
 	told := at("2025-01-15 18:00:00", time.UTC)
-	if got, want := mexico.ActBy(told), day("2025-01-30", time.UTC); !got.Equal(want) {
+	// Wednesday 15 January + 15 business days.
+	if got, want := mexico.ActBy(told), day("2025-02-05", time.UTC); !got.Equal(want) {
 		t.Errorf("ActBy = %v, want %v", got, want)
 	}
 	if got := gdpr.ActBy(told); !got.IsZero() {
@@ -174,21 +180,25 @@ func TestPure(t *testing.T) {
 func TestForSite(t *testing.T) {
 	m := manifest.Demo()
 	s := m.Sites[0]
-	p := ForSite(s, "de")
-	if p.Law != manifest.LawManifest || p.Location.String() != "Europe/Paris" {
-		t.Errorf("ForSite(demo, de) = law %s in %s, want manifest in Europe/Paris", p.Law, p.Location)
+	p := ForSite(s, "DE")
+	if p.Law != manifest.LawGDPR || p.Location.String() != "Europe/Paris" {
+		t.Errorf("ForSite(demo, DE) = law %s in %s, want GDPR in Europe/Paris", p.Law, p.Location)
 	}
-	for region, law := range map[string]string{"US-CA": manifest.LawCCPA, "BR": manifest.LawLGPD, "JP": manifest.LawOther, "": manifest.LawOther} {
+	for region, law := range map[string]string{"US-CA": manifest.LawCCPA, "BR": manifest.LawLGPD, "JP": manifest.LawJapan,
+		"CH": manifest.LawFADP, "": manifest.LawOther} {
 		if got := ForSite(s, region).Law; got != law {
 			t.Errorf("ForSite(demo, %q).Law = %s, want %s", region, got, law)
 		}
 	}
-	// The demo's explicit EU block says what the defaults say.
-	explicit := ForSite(s, "FR")
-	defaults := For(&manifest.Jurisdiction{Regions: []string{"EU"}}).In(explicit.Location)
-	explicit.Law, defaults.Law = "", ""
-	if diff := cmp.Diff(defaults, explicit, cmp.Comparer(func(a, b *time.Location) bool { return a.String() == b.String() })); diff != "" {
-		t.Errorf("demo's eu block differs from the GDPR defaults (-defaults +demo):\n%s", diff)
+}
+
+func TestRegionLaw(t *testing.T) {
+	europe := juris(manifest.ModeOptIn, "EU", "EEA", "GB", "CH")
+	for region, law := range map[string]string{"DE": manifest.LawGDPR, "CH": manifest.LawFADP, "GB": manifest.LawGDPR,
+		"": manifest.LawFADP, "XX": manifest.LawFADP} {
+		if got := ForRegion(europe, region).Law; got != law {
+			t.Errorf("ForRegion(europe, %q).Law = %s, want %s", region, got, law)
+		}
 	}
 }
 

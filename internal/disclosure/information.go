@@ -307,7 +307,7 @@ func buildInformation(site *manifest.Site, g lang, region string, now time.Time)
 		}
 		p.Rights = append(p.Rights, rightView{Name: l.RightNames[r], Text: l.RightTexts[r]})
 	}
-	deadlines := j.RequestDeadlines()
+	deadlines := j.RequestDeadlinesFor(region)
 	switch {
 	case deadlines.WithoutDelay:
 		p.Deadline = l.AnswerNoDelay

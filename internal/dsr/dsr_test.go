@@ -187,7 +187,7 @@ func TestAccessEndToEnd(t *testing.T) {
 		e.recordConsent(subjectB, true) // someone else
 
 		r := e.file(dsr.Submission{Site: "demo", Type: custos.RequestAccess, Email: "Ada@Example.com ", ConsentID: subjectA, Locale: "fr", Region: "FR"})
-		if r.Email != "ada@example.com" || r.Jurisdiction != "eu" || r.Law != "manifest" {
+		if r.Email != "ada@example.com" || r.Jurisdiction != "eu" || r.Law != "GDPR" {
 			t.Fatalf("request: email %q, jurisdiction %q, law %q", r.Email, r.Jurisdiction, r.Law)
 		}
 		// Received 30 January 2026 in Paris: one month is 28 February.

@@ -108,7 +108,7 @@ func (p Period) Approx() float64 {
 	case BusinessDays:
 		return float64(p.N) * 7 / 5
 	case Months:
-		return float64(p.N) * 30
+		return float64(p.N) * 365.25 / 12
 	}
 	return float64(p.N)
 }
@@ -216,6 +216,7 @@ const (
 	LawCCPA     = "CCPA"
 	LawLGPD     = "LGPD"
 	LawMexico   = "LFPDPPP"
+	LawFADP     = "FADP"
 	LawJapan    = "APPI"
 	LawOther    = "other"
 )
@@ -227,9 +228,7 @@ var defaultRequests = map[string]Requests{
 	// month of receipt of the request. That period may be extended by two
 	// further months where necessary [...]. The controller shall inform the
 	// data subject of any such extension within one month of receipt of the
-	// request, together with the reasons for the delay." The UK GDPR and
-	// the Swiss FADP (Art. 25(7): 30 days; one month is within it only for
-	// months of 30 days or fewer — give a requests block to be exact) are
+	// request, together with the reasons for the delay." The UK GDPR is
 	// treated alike.
 	LawGDPR: {
 		Answer:    Period{1, Months},
@@ -255,13 +254,24 @@ var defaultRequests = map[string]Requests{
 	// LGPD (Lei 13.709/2018) Art. 19 II: a clear and complete declaration
 	// within 15 days of the data subject's request.
 	LawLGPD: {Answer: Period{15, Days}, Law: LawLGPD},
-	// LFPDPPP (2010) Art. 32: the controller tells the holder its decision
-	// within at most 20 days of receiving the request, and carries it out
-	// within the 15 days after telling it; each period may be extended once
-	// by as much again when justified. The law of 20 March 2025 that
-	// replaced it may number the article differently: give a requests block
-	// if your counsel reads it otherwise.
-	LawMexico: {Answer: Period{20, Days}, Act: Period{15, Days}, Law: LawMexico},
+	// LFPDPPP of 20 March 2025 (DOF), Art. 31: the controller tells the
+	// holder its decision within 20 business days (días hábiles) of
+	// receiving the request, and carries it out within 15 business days of
+	// telling it; each period may be extended once by as much again, with
+	// justification. Custos extends the first; the second's extension is
+	// not modelled (act sooner). Business days skip weekends, not Mexican
+	// holidays, so the dates come a day or two early, never late.
+	LawMexico: {Answer: Period{20, BusinessDays}, Act: Period{15, BusinessDays},
+		Extension: &Extension{Period: Period{20, BusinessDays}, Reason: true}, Law: LawMexico},
+	// Swiss FADP (DSG) Art. 25(7) and its ordinance (DSV) Art. 18: access
+	// within 30 days of receipt; when that cannot be done, the person is
+	// told within the 30 days, and told by when. The law sets no cap on
+	// the delay: Custos allows two more months, as the GDPR does, and asks
+	// for the reason, which the GDPR needs and the FADP does not forbid, so
+	// that the Swiss default also satisfies the GDPR in a shared
+	// jurisdiction.
+	LawFADP: {Answer: Period{30, Days},
+		Extension: &Extension{Period: Period{2, Months}, Reason: true, TellWithin: Period{30, Days}}, Law: LawFADP},
 	// APPI Art. 33(2) (Art. 28 before the 2020 amendments): disclose
 	// "without delay" (遅滞なく); the law sets no number of days, so the
 	// target is the controller's, 14 days by default.
@@ -276,7 +286,9 @@ var defaultRequests = map[string]Requests{
 func lawOf(region, mode string) string {
 	country, _, _ := strings.Cut(region, "-")
 	switch {
-	case region == GroupEU || region == GroupEEA || eeaMembers[country] || country == "GB" || country == "CH":
+	case country == "CH":
+		return LawFADP
+	case region == GroupEU || region == GroupEEA || eeaMembers[country] || country == "GB":
 		return LawGDPR
 	case country == "US" && mode == ModeOptOut:
 		return LawCCPA
@@ -292,12 +304,20 @@ func lawOf(region, mode string) string {
 
 // RequestDeadlines returns the time limits for data subject requests in j:
 // its requests block, or else the defaults of the law of its regions —
-// GDPR for EU, EEA, GB and CH; the CCPA for US regions in opt_out mode;
-// LGPD for BR; LFPDPPP for MX; APPI for JP; one month elsewhere. When the
-// regions fall under several of these laws, the one with the shortest time
-// limit for answering applies. The result shares nothing with j that the
-// caller could change.
+// GDPR for EU, EEA and GB; the FADP for CH; the CCPA for US regions in
+// opt_out mode; LGPD for BR; LFPDPPP for MX; APPI for JP; one month
+// elsewhere. When the regions fall under several of these laws, the one
+// with the shortest time limit for answering applies. The result shares
+// nothing with j that the caller could change.
 func (j *Jurisdiction) RequestDeadlines() Requests {
+	return j.RequestDeadlinesFor("")
+}
+
+// RequestDeadlinesFor is RequestDeadlines for a request from region: with
+// no requests block, the law of region itself applies when Custos knows
+// it (a Swiss request in a jurisdiction of Europe gets the FADP, a German
+// one the GDPR), else that of the jurisdiction's regions.
+func (j *Jurisdiction) RequestDeadlinesFor(region string) Requests {
 	if j == nil {
 		return cloneRequests(defaultRequests[LawOther])
 	}
@@ -305,6 +325,9 @@ func (j *Jurisdiction) RequestDeadlines() Requests {
 		r := cloneRequests(*j.Requests)
 		r.Law = LawManifest
 		return r
+	}
+	if law := lawOf(strings.ToUpper(region), j.Mode); law != "" && region != "" {
+		return cloneRequests(defaultRequests[law])
 	}
 	best := ""
 	for _, r := range j.Regions {

@@ -87,7 +87,9 @@ func TestRequestDeadlinesDefaults(t *testing.T) {
 		mode    string
 		law     string
 	}{
-		{[]string{"EU", "EEA", "GB", "CH"}, ModeOptIn, LawGDPR},
+		{[]string{"EU", "EEA", "GB", "CH"}, ModeOptIn, LawFADP}, // 30 days before one month
+		{[]string{"EU", "EEA", "GB"}, ModeOptIn, LawGDPR},
+		{[]string{"CH"}, ModeOptIn, LawFADP},
 		{[]string{"NO"}, ModeNotice, LawGDPR},
 		{[]string{"FR-75"}, ModeOptIn, LawGDPR},
 		{[]string{"US-CA", "US-VA"}, ModeOptOut, LawCCPA},
