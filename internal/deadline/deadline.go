@@ -228,8 +228,8 @@ func (p Policy) Due(k Kind, received time.Time) Dates {
 }
 
 // ActBy returns when a decision told to the person at decided must be
-// carried out, for a decide-then-act policy (LFPDPPP of 2025 Art. 31: within the
-// 15 days after it is told); the zero time if the policy has no such
+// carried out, for a decide-then-act policy (LFPDPPP of 2025 Art. 31:
+// within the 15 business days after it is told); the zero time if the policy has no such
 // step. Due assumes the decision is told on its last day; once it is told,
 // the caller stores ActBy(told) instead.
 func (p Policy) ActBy(decided time.Time) time.Time {
