@@ -93,7 +93,7 @@ func main() {
 				}
 				email := fmt.Sprintf("person%d@example.com", i)
 				t0 := time.Now()
-				tk, err := svc.Submit(ctx, dsr.Submission{Site: "demo", Type: custos.RequestAccess, Email: email, Region: "FR"}, dsr.Meta{IPPrefix: "192.0.2.0"})
+				tk, err := svc.Submit(ctx, dsr.Submission{Site: "demo", Type: custos.RequestAccess, Email: email, Region: "FR"}, dsr.Meta{Client: "192.0.2.0"})
 				if err != nil {
 					log.Fatalf("submit: %v", err)
 				}

@@ -217,8 +217,10 @@ if the new one has problems they are logged and the old one stays.`)
 		deliverer := &mail.Deliverer{Queue: db, Sender: sender, Log: log, Interval: time.Minute}
 		requests.Kick = deliverer.Kick
 		background.Go(func() { deliverer.Run(bctx) })
-	} else {
+	} else if c.demo {
 		log.Info("no --smtp-host: e-mails stay in the outbox, at /console/outbox")
+	} else {
+		log.Warn("no --smtp-host: nothing is e-mailed; people filing requests get no code until a privacy officer passes it on from /console/outbox")
 	}
 	background.Go(func() { requests.Run(bctx) })
 	wc := web.Config{

@@ -37,7 +37,7 @@ func (h *harness) newRequest(sub dsr.Submission) *custos.Request {
 	if sub.Email == "" {
 		sub.Email = "person-" + randomHex(h.t, 6) + "@example.net"
 	}
-	ticket, err := h.dsr.Submit(ctx, sub, dsr.Meta{IPPrefix: "192.0.2.0/24"})
+	ticket, err := h.dsr.Submit(ctx, sub, dsr.Meta{Client: "192.0.2.0/24"})
 	if err != nil {
 		h.t.Fatalf("submitting %s: %v", sub.Type, err)
 	}

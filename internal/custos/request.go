@@ -258,6 +258,29 @@ type SubjectMark struct {
 	LiftedAt  time.Time // zero while in force
 }
 
+// SiteSubject names one consent id on one site.
+type SiteSubject struct {
+	Site    string
+	Subject string
+}
+
+// Restrictions tells where Custos reads a person's consent records whether
+// the person asked for restriction of processing (GDPR Art. 18): their
+// data is stored, and not otherwise processed until the restriction is
+// lifted. A consent id is restricted on a site when an address it is
+// linked to there (SubjectLinks) has a MarkRestricted mark not lifted.
+type Restrictions interface {
+	// SubjectRestricted reports whether consentSubject is restricted on site.
+	SubjectRestricted(ctx context.Context, site, consentSubject string) (bool, error)
+	// SubjectRestrictions returns the restrictions in force that cover
+	// consentSubject on site, oldest first; an empty, non-nil slice if
+	// there are none.
+	SubjectRestrictions(ctx context.Context, site, consentSubject string) ([]*SubjectMark, error)
+	// RestrictedSubjects returns the consent ids under a restriction in
+	// force on site ("" for every site), sorted by site then consent id.
+	RestrictedSubjects(ctx context.Context, site string) ([]SiteSubject, error)
+}
+
 // Erasure is what an erasure removes from Custos's own data, set by the
 // service and carried out by the store in the request's transaction.
 type Erasure struct {
@@ -320,6 +343,11 @@ type RequestStore interface {
 
 	Challenge(ctx context.Context, id string) (*Challenge, error)
 	ChallengeByLink(ctx context.Context, linkHash string) (*Challenge, error)
+	// CountAttempt counts one attempt at challenge id's code, atomically,
+	// while the code may be tried at now (unused, unexpired, fewer than max
+	// attempts), and returns the challenge as it stands; counted reports
+	// whether the attempt may compare the code. ENOTFOUND if absent.
+	CountAttempt(ctx context.Context, id string, max int, now time.Time) (c *Challenge, counted bool, err error)
 
 	Answer(ctx context.Context, requestID string) (*Answer, error)
 

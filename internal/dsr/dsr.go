@@ -38,7 +38,7 @@ type Limits struct {
 	PerAddress     int           // submissions per address per Window (default 5)
 	PerIP          int           // submissions per shortened IP per Window (default 20)
 	Window         time.Duration // default 1h
-	RequestsPerDay int           // new requests per address per 24 h, counted in the store (default 10)
+	RequestsPerDay int           // new requests per address per 24 h, counted in the store (default 6)
 }
 
 func (l Limits) withDefaults() Limits {
@@ -52,7 +52,10 @@ func (l Limits) withDefaults() Limits {
 		l.Window = time.Hour
 	}
 	if l.RequestsPerDay == 0 {
-		l.RequestsPerDay = 10
+		// Each request allows 3 tries of its code: this bounds the guesses
+		// at an address's codes to 18 a day, whatever the restarts and
+		// nodes (odds of a hit under 1 in 50,000 a day).
+		l.RequestsPerDay = 6
 	}
 	return l
 }

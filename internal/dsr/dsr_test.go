@@ -7,6 +7,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/json"
+	"fmt"
 	"io"
 	"regexp"
 	"strings"
@@ -108,7 +109,7 @@ func code(t *testing.T, m *custos.Mail) string {
 func (e *env) file(in dsr.Submission) *custos.Request {
 	e.t.Helper()
 	ctx := context.Background()
-	tk, err := e.svc.Submit(ctx, in, dsr.Meta{IPPrefix: "192.0.2.0"})
+	tk, err := e.svc.Submit(ctx, in, dsr.Meta{Client: "192.0.2.0"})
 	if err != nil {
 		e.t.Fatalf("Submit: %v", err)
 	}
@@ -334,7 +335,7 @@ func TestVerification(t *testing.T) {
 	e := newEnv(t, db, nil)
 	ctx := context.Background()
 	in := dsr.Submission{Site: "demo", Type: custos.RequestErasure, Email: "bob@example.com", Region: "DE"}
-	tk, err := e.svc.Submit(ctx, in, dsr.Meta{IPPrefix: "192.0.2.0"})
+	tk, err := e.svc.Submit(ctx, in, dsr.Meta{Client: "192.0.2.0"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -357,16 +358,17 @@ func TestVerification(t *testing.T) {
 		t.Fatalf("requests after failed verification: %d, state %s", len(rs), rs[0].State)
 	}
 
-	// Filing again merges: a new challenge for the same request.
-	tk2, err := e.svc.Submit(ctx, in, dsr.Meta{IPPrefix: "192.0.2.0"})
+	// Filing again is a new request of its own: an unverified one may be
+	// someone else's, and absorbs nothing.
+	tk2, err := e.svc.Submit(ctx, in, dsr.Meta{Client: "192.0.2.1"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if tk2.Challenge == tk.Challenge {
 		t.Fatal("the repeated submission got the spent challenge")
 	}
-	if rs, _ := db.Requests(ctx, custos.RequestQuery{}); len(rs) != 1 {
-		t.Fatalf("a repeated submission made %d requests, want 1 (merged)", len(rs))
+	if rs, _ := db.Requests(ctx, custos.RequestQuery{}); len(rs) != 2 {
+		t.Fatalf("a repeated unverified submission made %d requests, want 2", len(rs))
 	}
 	m := e.lastMail("verify", "bob@example.com")
 	// The code expires after 10 minutes; the link still works.
@@ -399,11 +401,137 @@ func TestVerification(t *testing.T) {
 	}
 
 	// Filing again once verified: no new request, an e-mail with the status link.
-	if _, err := e.svc.Submit(ctx, in, dsr.Meta{IPPrefix: "192.0.2.0"}); err != nil {
+	before = len(mustRequests(t, db))
+	tk3, err := e.svc.Submit(ctx, in, dsr.Meta{Client: "192.0.2.0"})
+	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(e.lastMail("merged", "bob@example.com").Text, e.svc.StatusURL(v.Request)) {
 		t.Error("the merged mail does not link the open request's status page")
+	}
+	if n := len(mustRequests(t, db)); n != before {
+		t.Errorf("a repeat of a verified request made a new one: %d requests, was %d", n, before)
+	}
+	// The ticket of a merged submission behaves as any: a wrong code is
+	// "wrong; 2 attempts left", as for an address Custos never saw.
+	_, err = e.svc.VerifyCode(ctx, tk3.Challenge, wrong)
+	fresh, ferr := e.svc.Submit(ctx, dsr.Submission{Site: "demo", Type: custos.RequestErasure, Email: "nobody@example.com"}, dsr.Meta{Client: "192.0.2.9"})
+	if ferr != nil {
+		t.Fatal(ferr)
+	}
+	_, err2 := e.svc.VerifyCode(ctx, fresh.Challenge, wrong)
+	if custos.ErrorFields(err)[0].Message != custos.ErrorFields(err2)[0].Message {
+		t.Errorf("a wrong code tells a known address (%q) from an unknown one (%q)", custos.ErrorFields(err)[0].Message, custos.ErrorFields(err2)[0].Message)
+	}
+}
+
+func mustRequests(t *testing.T, db *store.DB) []*custos.Request {
+	t.Helper()
+	rs, err := db.Requests(context.Background(), custos.RequestQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rs
+}
+
+// TestParallelGuesses: guesses sent at once cannot outrun the count of
+// attempts: of 50 wrong codes and the right one, at most 3 are compared,
+// and the right one, if it was not among them, never verifies.
+func TestParallelGuesses(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db, nil)
+		ctx := context.Background()
+		tk, err := e.svc.Submit(ctx, dsr.Submission{Site: "demo", Type: custos.RequestAccess, Email: "par@example.com"}, dsr.Meta{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		good := code(t, e.lastMail("verify", "par@example.com"))
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		compared, verified := 0, 0
+		for i := range 51 {
+			guess := fmt.Sprintf("%06d", (i*7919+13)%1000000)
+			if guess == good {
+				continue
+			}
+			if i == 50 {
+				guess = good
+			}
+			wg.Go(func() {
+				_, err := e.svc.VerifyCode(ctx, tk.Challenge, guess)
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case err == nil:
+					verified++
+					compared++
+				case strings.Contains(custos.ErrorFields(err)[0].Message, "wrong;") || strings.Contains(custos.ErrorFields(err)[0].Message, "no attempts are left"):
+					compared++
+				}
+			})
+		}
+		wg.Wait()
+		if compared > 3 || verified > 1 {
+			t.Fatalf("%d guesses compared, %d verified; want at most 3 and 1", compared, verified)
+		}
+		ch, err := db.Challenge(ctx, tk.Challenge)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ch.Attempts > 3 {
+			t.Errorf("attempts %d", ch.Attempts)
+		}
+		if verified == 0 {
+			if _, err := e.svc.VerifyCode(ctx, tk.Challenge, good); err == nil {
+				t.Error("the right code verified after the attempts were spent")
+			}
+		}
+	})
+}
+
+// TestNoHijack: a request filed under someone's address by another, then
+// filed by the person, does not carry the other's details into the
+// person's verified request.
+func TestNoHijack(t *testing.T) {
+	db := storetest.Open(t)
+	e := newEnv(t, db, nil)
+	ctx := context.Background()
+	if _, err := e.svc.Submit(ctx, dsr.Submission{Site: "demo", Type: custos.RequestRectification, Email: "v@example.com",
+		Details: "ATTACKER: change my bank account", ConsentID: subjectB}, dsr.Meta{Client: "198.51.100.7"}); err != nil {
+		t.Fatal(err)
+	}
+	r := e.file(dsr.Submission{Site: "demo", Type: custos.RequestRectification, Email: "v@example.com",
+		Details: "My surname is misspelt", ConsentID: subjectA})
+	if r.Details != "My surname is misspelt" || r.ConsentSubject != subjectA {
+		t.Fatalf("the verified request holds details %q and consent id %q", r.Details, r.ConsentSubject)
+	}
+	links, _ := db.SubjectLinks(ctx, "demo", r.EmailHash)
+	if len(links) != 1 || links[0] != subjectA {
+		t.Errorf("links %v, want only the person's own consent id", links)
+	}
+}
+
+// TestApprovedThenDeniedOrLate: a request carried out cannot be denied,
+// and its answer waits for Complete however long approval took.
+func TestApprovedThenDeniedOrLate(t *testing.T) {
+	db := storetest.Open(t)
+	e := newEnv(t, db, nil)
+	ctx := context.Background()
+	r := e.file(dsr.Submission{Site: "demo", Type: custos.RequestAccess, Email: "late@example.com"})
+	if err := e.svc.Approve(ctx, "st_officer", r.ID, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.Deny(ctx, "st_officer", r.ID, 0, custos.DenyNoMatch, ""); custos.ErrorCode(err) != custos.ECONFLICT {
+		t.Errorf("deny after approve: %v, want conflict", err)
+	}
+	e.advance(10 * 24 * time.Hour)
+	e.svc.Sweep(ctx)
+	if err := e.svc.Complete(ctx, "st_officer", r.ID, 0); err != nil {
+		t.Fatal(err)
+	}
+	a, err := db.Answer(ctx, r.ID)
+	if err != nil || !a.ExpiresAt.After(e.clock()) {
+		t.Fatalf("the answer after a late completion: %v, %v", a, err)
 	}
 }
 
@@ -446,7 +574,7 @@ func TestHoneypotAndLimits(t *testing.T) {
 	}
 	var last error
 	for i := range 6 {
-		_, last = e.svc.Submit(ctx, dsr.Submission{Site: "demo", Type: custos.RequestAccess, Email: "flood@example.com"}, dsr.Meta{IPPrefix: "198.51.100." + string(rune('0'+i))})
+		_, last = e.svc.Submit(ctx, dsr.Submission{Site: "demo", Type: custos.RequestAccess, Email: "flood@example.com"}, dsr.Meta{Client: "198.51.100." + string(rune('0'+i))})
 	}
 	if custos.ErrorCode(last) != custos.ETOOMANY {
 		t.Fatalf("the 6th submission for one address in an hour: %v, want too many", last)

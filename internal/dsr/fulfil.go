@@ -32,6 +32,9 @@ type Result struct {
 	Note      string           `json:"note,omitempty"`
 }
 
+// awaitComplete is how long a prepared answer waits for Complete.
+const awaitComplete = 365 * 24 * time.Hour
+
 // Kept is data an erasure left alone for a legal obligation.
 type Kept struct {
 	DataCategory string `json:"data_category"`
@@ -67,8 +70,15 @@ func (s *Service) gather(ctx context.Context, r *custos.Request) (*subjectData, 
 		}
 		d.consents = append(d.consents, cs...)
 	}
-	if d.requests, err = s.Store.Requests(ctx, custos.RequestQuery{Site: r.Site, EmailHash: r.EmailHash, Limit: 1000}); err != nil {
+	all, err := s.Store.Requests(ctx, custos.RequestQuery{Site: r.Site, EmailHash: r.EmailHash, Limit: 1000})
+	if err != nil {
 		return nil, err
+	}
+	for _, q := range all {
+		// An unverified request may be anyone's, filed under the address.
+		if q.State != custos.StateUnverified {
+			d.requests = append(d.requests, q)
+		}
 	}
 	for _, q := range d.requests {
 		if d.events[q.ID], err = s.Store.RequestEvents(ctx, q.ID); err != nil {
@@ -92,8 +102,11 @@ func (s *Service) fulfil(ctx context.Context, site *manifest.Site, r *custos.Req
 	}
 	res := &Result{Consents: len(d.consents), Requests: len(d.requests), Subjects: len(d.subjects)}
 	answer := func(name, contentType string, data []byte) {
+		// The download window opens when the person is told (Complete);
+		// until then the package waits, up to the longest a request may
+		// take.
 		change.Answer = &custos.Answer{RequestID: r.ID, ContentType: contentType, FileName: name, Data: data,
-			CreatedAt: now, ExpiresAt: now.Add(s.answerTTL())}
+			CreatedAt: now, ExpiresAt: now.Add(awaitComplete)}
 		res.Answer, res.Size = name, len(data)
 	}
 	switch r.Type {

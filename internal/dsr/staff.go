@@ -3,6 +3,7 @@ package dsr
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -162,8 +163,8 @@ func (s *Service) Extend(ctx context.Context, actor, id string, version int64, r
 	})
 }
 
-// Deny refuses the request for reason (one of custos.DenyReasons), with a
-// note told to the person (required for "other").
+// Deny refuses an open request for reason (one of custos.DenyReasons),
+// with a note told to the person (required for "other").
 func (s *Service) Deny(ctx context.Context, actor, id string, version int64, reason, note string) error {
 	if !slices.Contains(custos.DenyReasons, reason) {
 		return custos.Invalid(custos.FieldError{Field: "reason", Message: "one of " + strings.Join(custos.DenyReasons, ", ")})
@@ -171,7 +172,9 @@ func (s *Service) Deny(ctx context.Context, actor, id string, version int64, rea
 	if err := text("note", note, reason == custos.DenyOther, maxDetails); err != nil {
 		return err
 	}
-	r, site, err := s.load(ctx, id, version, active...)
+	// Only before it is carried out: once approved, an erasure or a
+	// withdrawal has happened, and "denied" would not be true.
+	r, site, err := s.load(ctx, id, version, custos.StateOpen)
 	if err != nil {
 		return err
 	}
@@ -246,6 +249,9 @@ func (s *Service) Complete(ctx context.Context, actor, id string, version int64)
 		})
 	case custos.ErrorCode(err) != custos.ENOTFOUND:
 		return err
+	case needsAnswer(r.Type):
+		return &custos.Error{Code: custos.EINTERNAL, Message: "the answer prepared for this request is missing",
+			Err: fmt.Errorf("request %s: no answer to send", r.ID)}
 	}
 	r.State, r.ClosedAt, r.UpdatedAt = custos.StateCompleted, now, now
 	m, err := s.compose(site, r, "completed", d)
@@ -257,6 +263,12 @@ func (s *Service) Complete(ctx context.Context, actor, id string, version int64)
 		Events: []*custos.RequestEvent{event(r, actor, custos.EventCompleted, "", now)},
 		Audit:  auditEntry(actor, custos.AuditRequestCompleted, id),
 	})
+}
+
+// needsAnswer reports whether approving a request of type t prepares an
+// answer for the person to download.
+func needsAnswer(t custos.RequestType) bool {
+	return t == custos.RequestInformation || t == custos.RequestAccess || t == custos.RequestPortability
 }
 
 // LiftMark lifts restriction or objection mark markID on request id's

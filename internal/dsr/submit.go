@@ -32,7 +32,10 @@ type Submission struct {
 
 // Meta is what the door knows beyond the submission.
 type Meta struct {
-	IPPrefix       string // the client's shortened IP, for the per-IP limit
+	// Client identifies the client for the per-client limit: its IP
+	// address, whole, as the limit needs it; the limiter keeps it in
+	// memory only, for an hour at most, and it is never stored.
+	Client         string
 	Region         string // from a trusted geo header; wins over Submission.Region
 	AcceptLanguage string
 }
@@ -80,12 +83,15 @@ func (s *Service) Submit(ctx context.Context, in Submission, meta Meta) (*Ticket
 	}
 	hash := s.EmailHash(in.Email)
 	now := s.now()
-	if !s.limiter.allow("ip:"+meta.IPPrefix, s.Limits.withDefaults().PerIP, s.Limits.withDefaults().Window, now) ||
+	if !s.limiter.allow("client:"+meta.Client, s.Limits.withDefaults().PerIP, s.Limits.withDefaults().Window, now) ||
 		!s.limiter.allow("addr:"+hash, s.Limits.withDefaults().PerAddress, s.Limits.withDefaults().Window, now) {
 		return nil, custos.Errorf(custos.ETOOMANY, "too many requests from here or for this address; try again in an hour")
 	}
 
-	existing, err := s.Store.OpenRequest(ctx, site.ID, in.Type, hash)
+	// Only a verified request absorbs a repeat: an unverified one may be
+	// someone else's, filed under this address with other details, and
+	// each is verified with its own content (see verify).
+	existing, err := s.duplicate(ctx, site.ID, in.Type, in.Objection, hash)
 	switch {
 	case err == nil:
 		return s.merge(ctx, site, existing, ticket, now)
@@ -141,35 +147,53 @@ func (s *Service) Submit(ctx context.Context, in Submission, meta Meta) (*Ticket
 	return ticket, nil
 }
 
-// merge answers a submission that repeats an open request: an unverified
-// one gets a fresh challenge, a verified one an e-mail with its status
-// link. The submitter sees the same ticket either way.
+// duplicate returns the verified request still open for the address that
+// a new one of type t (and objection scope) repeats; ENOTFOUND if none.
+func (s *Service) duplicate(ctx context.Context, site string, t custos.RequestType, objection, hash string) (*custos.Request, error) {
+	open, err := s.Store.Requests(ctx, custos.RequestQuery{Site: site, Type: t, EmailHash: hash, Open: true, Limit: 20})
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range open {
+		if r.Objection == objection {
+			return r, nil
+		}
+	}
+	return nil, custos.Errorf(custos.ENOTFOUND, "no open request")
+}
+
+// merge answers a submission that repeats a verified open request: the
+// address gets an e-mail with the open request's status link, and the
+// submitter the same ticket as anyone, its challenge a decoy that behaves
+// like a real one but whose code was never sent, so that trying codes
+// tells nothing about the address.
 func (s *Service) merge(ctx context.Context, site *manifest.Site, r *custos.Request, ticket *Ticket, now time.Time) (*Ticket, error) {
+	m, err := s.compose(site, r, "merged", mailData{})
+	if err != nil {
+		return nil, err
+	}
 	ch := &custos.RequestChange{
+		Mails:  []*custos.Mail{m},
 		Events: []*custos.RequestEvent{{RequestID: r.ID, Time: now, Actor: "subject", Kind: custos.EventMerged}},
 	}
-	if r.State == custos.StateUnverified {
-		c, m, err := s.challenge(site, r, now, "verify")
-		if err != nil {
-			return nil, err
-		}
-		// The request lives as long as its newest link.
-		r.ExpiresAt, r.UpdatedAt = now.Add(LinkTTL), now
-		ch.Request, ch.Challenge, ch.Mails = r, c, []*custos.Mail{m}
-		if ticket.Verify {
-			ticket.Challenge = c.ID
-		}
-	} else {
-		m, err := s.compose(site, r, "merged", mailData{})
-		if err != nil {
-			return nil, err
-		}
-		ch.Mails = []*custos.Mail{m}
+	if ticket.Verify {
+		ch.Challenge = decoy(now)
+		ticket.Challenge = ch.Challenge.ID
 	}
 	if err := s.apply(ctx, ch); err != nil {
 		return nil, err
 	}
 	return ticket, nil
+}
+
+// decoy returns a challenge for no request, with a code and a link nobody
+// was sent.
+func decoy(now time.Time) *custos.Challenge {
+	return &custos.Challenge{
+		ID: newID("ch_"), RequestID: newID("rq_"),
+		CodeHash: linkHash(newToken()), LinkHash: linkHash(newToken()),
+		CodeExpires: now.Add(CodeTTL), LinkExpires: now.Add(LinkTTL), CreatedAt: now,
+	}
 }
 
 // challenge makes a new challenge for r and the e-mail (template kind:

@@ -40,39 +40,34 @@ func (s *Service) checkCode(ctx context.Context, challengeID, code string) (*cus
 	if !codeRE.MatchString(code) {
 		return nil, codeError("give the 6 digits of the code we e-mailed you")
 	}
-	ch, err := s.Store.Challenge(ctx, challengeID)
+	// The attempt is counted before the code is compared, in one
+	// statement: guesses sent at once cannot outrun the count.
+	ch, counted, err := s.Store.CountAttempt(ctx, challengeID, MaxAttempts, s.now())
 	if custos.ErrorCode(err) == custos.ENOTFOUND {
 		return nil, codeError("this code is wrong or has expired; ask for a new one")
 	}
 	if err != nil {
 		return nil, err
 	}
-	now := s.now()
-	switch {
-	case !ch.UsedAt.IsZero():
-		return nil, codeError("this code has already been used")
-	case now.After(ch.CodeExpires):
-		return nil, codeError("this code has expired (a code is valid for 10 minutes); ask for a new one")
-	case ch.Attempts >= MaxAttempts:
-		return nil, codeError("too many wrong codes; ask for a new one")
+	if !counted {
+		switch {
+		case !ch.UsedAt.IsZero():
+			return nil, codeError("this code has already been used")
+		case ch.Attempts >= MaxAttempts:
+			return nil, codeError("too many wrong codes; ask for a new one")
+		default:
+			return nil, codeError("this code has expired (a code is valid for 10 minutes); ask for a new one")
+		}
 	}
 	if subtle.ConstantTimeCompare([]byte(s.codeHash(ch.ID, code)), []byte(ch.CodeHash)) != 1 {
-		ch.Attempts++
-		if err := s.apply(ctx, &custos.RequestChange{Challenge: ch}); err != nil {
-			if custos.ErrorCode(err) == custos.ECONFLICT {
-				// Another attempt raced this one; neither may pass as free.
-				return nil, codeError("this code is wrong; try again")
-			}
-			return nil, err
-		}
 		switch left := MaxAttempts - ch.Attempts; left {
 		case 0:
+			return nil, codeError("this code is wrong and no attempts are left; ask for a new one")
 		case 1:
 			return nil, codeError("this code is wrong; 1 attempt left")
 		default:
 			return nil, codeError("this code is wrong; %d attempts left", left)
 		}
-		return nil, codeError("this code is wrong and no attempts are left; ask for a new one")
 	}
 	return ch, nil
 }
@@ -105,6 +100,10 @@ func (s *Service) VerifyLink(ctx context.Context, token string) (*Verified, erro
 // acknowledgement e-mailed with the status link and the due date.
 func (s *Service) verify(ctx context.Context, ch *custos.Challenge) (*Verified, error) {
 	r, err := s.Store.Request(ctx, ch.RequestID)
+	if custos.ErrorCode(err) == custos.ENOTFOUND {
+		// A decoy's, or a request that expired meanwhile.
+		return nil, codeError("this code is wrong or has expired; ask for a new one")
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -115,6 +114,25 @@ func (s *Service) verify(ctx context.Context, ch *custos.Challenge) (*Verified, 
 		site := s.site(r.Site)
 		if site == nil {
 			return nil, custos.Errorf(custos.EUNAVAILABLE, "this site is no longer served here")
+		}
+		dup, err := s.duplicate(ctx, r.Site, r.Type, r.Objection, r.EmailHash)
+		switch {
+		case err == nil:
+			// The same request was verified meanwhile: this one is merged
+			// into it, and left to expire at the next sweep.
+			r.ExpiresAt, r.UpdatedAt = now, now
+			m, err := s.compose(site, dup, "merged", mailData{})
+			if err != nil {
+				return nil, err
+			}
+			change.Request, change.Mails = r, []*custos.Mail{m}
+			change.Events = []*custos.RequestEvent{{RequestID: dup.ID, Time: now, Actor: "subject", Kind: custos.EventMerged}}
+			if err := s.apply(ctx, change); err != nil {
+				return nil, s.usedError(err)
+			}
+			return &Verified{Request: dup, StatusURL: s.StatusURL(dup)}, nil
+		case custos.ErrorCode(err) != custos.ENOTFOUND:
+			return nil, err
 		}
 		r.State, r.VerifiedAt, r.ExpiresAt, r.UpdatedAt = custos.StateOpen, now, time.Time{}, now
 		m, err := s.compose(site, r, "received", mailData{})
@@ -130,12 +148,19 @@ func (s *Service) verify(ctx context.Context, ch *custos.Challenge) (*Verified, 
 		}
 	}
 	if err := s.apply(ctx, change); err != nil {
-		if custos.ErrorCode(err) == custos.ECONFLICT {
-			return nil, codeError("this code has already been used")
-		}
-		return nil, err
+		return nil, s.usedError(err)
 	}
 	return &Verified{Request: r, StatusURL: s.StatusURL(r)}, nil
+}
+
+// usedError words a conflict on marking a challenge used: another attempt
+// with the same code won, and this one must not say more than a wrong
+// code would.
+func (s *Service) usedError(err error) error {
+	if custos.ErrorCode(err) == custos.ECONFLICT {
+		return codeError("this code is wrong or has expired; ask for a new one")
+	}
+	return err
 }
 
 // Status is what the person sees on their status page.
@@ -243,11 +268,8 @@ func (s *Service) Download(ctx context.Context, id, token, challengeID, code str
 		Events:    []*custos.RequestEvent{{RequestID: id, Time: now, Actor: "subject", Kind: custos.EventDownload}},
 		Audit:     &custos.AuditEntry{Actor: "subject", Action: custos.AuditAnswerDownloaded, ObjectType: "request", ObjectID: id},
 	})
-	if custos.ErrorCode(err) == custos.ECONFLICT {
-		return nil, codeError("this code has already been used")
-	}
 	if err != nil {
-		return nil, err
+		return nil, s.usedError(err)
 	}
 	return a, nil
 }

@@ -1,10 +1,12 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/custos-privacy/custos/internal/custos"
@@ -50,15 +52,49 @@ func insertMail(ctx context.Context, tx *sql.Tx, m *custos.Mail) (int64, error) 
 	return id, nil
 }
 
-// PendingMails returns the unsent mails due at now (no NextAt, or NextAt
-// not after now), oldest first, at most limit (default 100, at most 1000).
+// mailLease is how long a mail PendingMails handed out is kept from the
+// others: the node that took it sends it and records the outcome well
+// within; if it dies instead, another node sends it after the lease.
+const mailLease = 5 * time.Minute
+
+// PendingMails claims the unsent mails due at now (no NextAt, or NextAt not
+// after now), oldest first, at most limit (default 100, at most 1000): it
+// moves their NextAt past a lease of five minutes, so that the deliverers
+// of several nodes never send the same mail twice. On PostgreSQL rows
+// another node is claiming are skipped, not waited for.
 func (db *DB) PendingMails(ctx context.Context, now time.Time, limit int) ([]*custos.Mail, error) {
 	if limit <= 0 {
 		limit = 100
 	}
 	limit = min(limit, maxPending)
-	return queryList(ctx, db.read, "read pending mails", scanMail, `SELECT `+mailColumns+` FROM mails`+
-		` WHERE sent_at IS NULL AND (next_at IS NULL OR next_at <= $1) ORDER BY id LIMIT $2`, utcMicro(now), limit)
+	lock := ""
+	if db.engine == EnginePostgres {
+		lock = ` FOR UPDATE SKIP LOCKED`
+	}
+	q := `UPDATE mails SET next_at = $3 WHERE id IN (SELECT id FROM mails WHERE sent_at IS NULL AND (next_at IS NULL OR next_at <= $1)` +
+		` ORDER BY id LIMIT $2` + lock + `) RETURNING ` + mailColumns
+	var out []*custos.Mail
+	err := db.apply(ctx, "claim pending mails", nil, func(ctx context.Context, tx *sql.Tx) (bool, error) {
+		out = out[:0]
+		rows, err := tx.QueryContext(ctx, q, utcMicro(now), limit, utcMicro(now.Add(mailLease)))
+		if err != nil {
+			return false, fmt.Errorf("claim pending mails: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			m, err := scanMail(rows)
+			if err != nil {
+				return false, fmt.Errorf("claim pending mails: %w", err)
+			}
+			out = append(out, m)
+		}
+		return len(out) > 0, rows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, func(a, b *custos.Mail) int { return cmp.Compare(a.ID, b.ID) })
+	return out, nil
 }
 
 // MailSent marks mail id sent at at. It returns ENOTFOUND if the mail is

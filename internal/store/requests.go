@@ -950,8 +950,24 @@ func (db *DB) ExpireRequests(ctx context.Context, now time.Time) (requests, answ
 		if n, err = res.RowsAffected(); err != nil {
 			return false, fmt.Errorf("delete expired answers: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM mails WHERE sent_at IS NOT NULL AND sent_at < $1`, now.Add(-sentMailKept)); err != nil {
-			return false, fmt.Errorf("delete old mails: %w", err)
+		old := utcMicro(now.Add(-sentMailKept))
+		for _, q := range []struct {
+			what, sql string
+			args      []any
+		}{
+			// Mails given up on (the deliverer stops after 10 attempts)
+			// go when sent ones would.
+			{"delete old mails", `DELETE FROM mails WHERE (sent_at IS NOT NULL AND sent_at < $1) OR (sent_at IS NULL AND attempts >= 10 AND created_at < $1)`, []any{old}},
+			// A code or a link, once out, is of use to nobody but the
+			// person: the copy in the database only tempts.
+			{"delete sent codes", `DELETE FROM mails WHERE sent_at IS NOT NULL AND template IN ('verify', 'download_code')`, nil},
+			// Challenges past both their code and link, used or not, and
+			// the decoys of repeated requests.
+			{"delete old challenges", `DELETE FROM request_challenges WHERE link_expires < $1 AND code_expires < $1`, []any{utcMicro(now)}},
+		} {
+			if _, err := tx.ExecContext(ctx, q.sql, q.args...); err != nil {
+				return false, fmt.Errorf("%s: %w", q.what, err)
+			}
 		}
 		return true, nil
 	})

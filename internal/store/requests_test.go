@@ -681,7 +681,7 @@ func TestExpireRequests(t *testing.T) {
 			r.ExpiresAt = expires
 			applyChange(t, db, &custos.RequestChange{
 				Request:   r,
-				Challenge: &custos.Challenge{ID: "ch_" + id, LinkHash: "link-" + id},
+				Challenge: &custos.Challenge{ID: "ch_" + id, LinkHash: "link-" + id, CodeExpires: now.Add(time.Hour), LinkExpires: now.Add(time.Hour)},
 				Events:    []*custos.RequestEvent{{Actor: "subject", Kind: custos.EventReceived}},
 				Mails:     []*custos.Mail{{Template: "verify", To: r.Email, SentAt: sent}, {Template: "other", To: r.Email}},
 			})
@@ -693,7 +693,11 @@ func TestExpireRequests(t *testing.T) {
 		mk("rq_noexpiry", custos.StateUnverified, time.Time{}, time.Time{})
 		applyChange(t, db, &custos.RequestChange{Answer: &custos.Answer{RequestID: "rq_verified", Data: []byte("a"), ExpiresAt: now.Add(-time.Minute)}})
 		applyChange(t, db, &custos.RequestChange{Answer: &custos.Answer{RequestID: "rq_later", Data: []byte("b"), ExpiresAt: now.Add(time.Minute)}})
-		// Mails sent 30 days ago and more are deleted, younger ones kept.
+		// A challenge past its code and link goes, whatever its request.
+		applyChange(t, db, &custos.RequestChange{Challenge: &custos.Challenge{ID: "ch_stale", RequestID: "rq_verified", LinkHash: "link-stale",
+			CodeExpires: now.Add(-time.Hour), LinkExpires: now.Add(-time.Second)}})
+		// Mails sent 30 days ago and more are deleted, younger ones kept;
+		// sent codes and links at once.
 		old := &custos.Mail{Template: "old", To: "x@example.org", SentAt: now.Add(-30*24*time.Hour - time.Second)}
 		recent := &custos.Mail{Template: "recent", To: "x@example.org", SentAt: now.Add(-29 * 24 * time.Hour)}
 		applyChange(t, db, &custos.RequestChange{Mails: []*custos.Mail{old, recent}})
@@ -720,6 +724,8 @@ func TestExpireRequests(t *testing.T) {
 				t.Errorf("Challenge(ch_%s): %v", id, err)
 			}
 		}
+		_, err = db.Challenge(ctx, "ch_stale")
+		wantCode(t, err, custos.ENOTFOUND)
 		_, err = db.Answer(ctx, "rq_verified")
 		wantCode(t, err, custos.ENOTFOUND)
 		if _, err := db.Answer(ctx, "rq_later"); err != nil {
@@ -733,8 +739,8 @@ func TestExpireRequests(t *testing.T) {
 		for _, m := range mails {
 			left = append(left, m.RequestID+"/"+m.Template)
 		}
-		wantLeft := []string{"/recent", "rq_noexpiry/other", "rq_noexpiry/verify", "rq_verified/other", "rq_verified/verify",
-			"rq_now/other", "rq_now/verify", "rq_later/other", "rq_later/verify"}
+		wantLeft := []string{"/recent", "rq_noexpiry/other", "rq_noexpiry/verify", "rq_verified/other",
+			"rq_now/other", "rq_now/verify", "rq_later/other"}
 		if diff := cmp.Diff(wantLeft, left); diff != "" {
 			t.Errorf("mails left, newest first (-want +got):\n%s", diff)
 		}
@@ -780,13 +786,19 @@ func TestMails(t *testing.T) {
 		if diff := cmp.Diff([]string{"a", "c"}, pending(now, 10)); diff != "" {
 			t.Errorf("PendingMails(now) (-want +got):\n%s", diff)
 		}
-		if diff := cmp.Diff([]string{"a", "b", "c"}, pending(now.Add(time.Minute), 10)); diff != "" {
+		// Those are claimed for five minutes: another deliverer (another
+		// node) asking at once gets nothing of them.
+		if diff := cmp.Diff([]string{}, pending(now, 10)); diff != "" {
+			t.Errorf("PendingMails(now) again (-want +got):\n%s", diff)
+		}
+		if diff := cmp.Diff([]string{"b"}, pending(now.Add(time.Minute), 10)); diff != "" {
 			t.Errorf("PendingMails(now+1m) (-want +got):\n%s", diff)
 		}
-		if diff := cmp.Diff([]string{"a"}, pending(now.Add(time.Minute), 1)); diff != "" {
-			t.Errorf("PendingMails with a limit (-want +got):\n%s", diff)
+		// A deliverer that died with them: after the lease, they are due.
+		if diff := cmp.Diff([]string{"a"}, pending(now.Add(6*time.Minute), 1)); diff != "" {
+			t.Errorf("PendingMails after the lease, with a limit (-want +got):\n%s", diff)
 		}
-
+		now = now.Add(20 * time.Minute)
 		// A failure: one more attempt, the error kept (cut), tried again later.
 		long := strings.Repeat("é", 300) // 600 bytes
 		if err := db.MailFailed(ctx, ms[0].ID, long, now.Add(5*time.Minute)); err != nil {
@@ -799,7 +811,7 @@ func TestMails(t *testing.T) {
 		if m.Attempts != 1 || m.LastError != strings.Repeat("é", 250) || m.NextAt != now.Add(5*time.Minute) || !m.SentAt.IsZero() {
 			t.Errorf("after MailFailed: attempts %d, error %d bytes, next %v, sent %v", m.Attempts, len(m.LastError), m.NextAt, m.SentAt)
 		}
-		if diff := cmp.Diff([]string{"c"}, pending(now, 10)); diff != "" {
+		if diff := cmp.Diff([]string{"b", "c"}, pending(now, 10)); diff != "" {
 			t.Errorf("PendingMails after a failure (-want +got):\n%s", diff)
 		}
 		if err := db.MailFailed(ctx, ms[0].ID, "again", time.Time{}); err != nil {
@@ -867,5 +879,47 @@ func TestClaimDaily(t *testing.T) {
 				t.Errorf("ClaimDaily(%s, %s) = %v, %v; want true", tc.name, tc.day, ok, err)
 			}
 		}
+	})
+}
+
+// TestCountAttempt: an attempt is counted only while the code may be
+// tried, and concurrent attempts never count past the limit.
+func TestCountAttempt(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		now := s0
+		c := &custos.Challenge{ID: "ch_count", RequestID: "rq_x", LinkHash: "link-count", CodeExpires: now.Add(10 * time.Minute), LinkExpires: now.Add(time.Hour)}
+		applyChange(t, db, &custos.RequestChange{Challenge: c})
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		counted := 0
+		for range 20 {
+			wg.Go(func() {
+				_, ok, err := db.CountAttempt(ctx, "ch_count", 3, now)
+				if err != nil {
+					t.Error(err)
+				}
+				if ok {
+					mu.Lock()
+					counted++
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+		got, err := db.Challenge(ctx, "ch_count")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if counted != 3 || got.Attempts != 3 {
+			t.Errorf("20 concurrent attempts: %d counted, %d recorded; want 3", counted, got.Attempts)
+		}
+		e := &custos.Challenge{ID: "ch_old", RequestID: "rq_x", LinkHash: "link-old", CodeExpires: now.Add(-time.Second), LinkExpires: now.Add(time.Hour)}
+		applyChange(t, db, &custos.RequestChange{Challenge: e})
+		if c, ok, err := db.CountAttempt(ctx, "ch_old", 3, now); err != nil || ok || c.Attempts != 0 {
+			t.Errorf("an expired code: %v %v %v", c, ok, err)
+		}
+		_, _, err = db.CountAttempt(ctx, "ch_none", 3, now)
+		wantCode(t, err, custos.ENOTFOUND)
 	})
 }

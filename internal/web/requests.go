@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/custos-privacy/custos/internal/consent"
 	"github.com/custos-privacy/custos/internal/custos"
 	"github.com/custos-privacy/custos/internal/dsr"
 )
@@ -25,7 +24,7 @@ func noRequests() error {
 // browser's languages. The address itself is never kept.
 func (s *Server) requestMeta(r *http.Request) dsr.Meta {
 	meta := dsr.Meta{
-		IPPrefix:       consent.ShortenIP(s.ClientIP(r)),
+		Client:         s.ClientIP(r).String(),
 		AcceptLanguage: r.Header.Get("Accept-Language"),
 	}
 	if s.cfg.GeoHeader != "" {
