@@ -467,7 +467,10 @@ func (c *Console) renderRequest(w http.ResponseWriter, r *http.Request, u *custo
 	d.CanManage = staff.Can(u.Role, staff.PermManageRequests)
 	if d.CanManage {
 		active := rq.State == custos.StateOpen || rq.State == custos.StateInProgress
-		d.CanAssign, d.CanDeny = active, active
+		d.CanAssign = active
+		// Once approved, the request has been carried out: it can no
+		// longer be denied (dsr.Service.Deny).
+		d.CanDeny = rq.State == custos.StateOpen
 		d.CanApprove = rq.State == custos.StateOpen
 		d.CanComplete = rq.State == custos.StateInProgress
 		if active {
