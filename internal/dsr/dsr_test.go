@@ -699,6 +699,16 @@ func TestWithdrawalAndObjection(t *testing.T) {
 		t.Errorf("marks %+v", marks)
 	}
 
+	// An objection that refuses nothing granted writes nothing.
+	n := countConsents(t, db)
+	li := e.file(dsr.Submission{Site: "demo", Type: custos.RequestObjection, Objection: custos.ObjectDirectMarketing, Email: "ada2@example.com", ConsentID: subjectA})
+	if err := e.svc.Approve(ctx, "st_officer", li.ID, li.Version); err != nil {
+		t.Fatal(err)
+	}
+	if got := countConsents(t, db); got != n {
+		t.Errorf("an objection refusing nothing granted wrote %d records", got-n)
+	}
+
 	w := e.file(dsr.Submission{Site: "demo", Type: custos.RequestConsentWithdrawal, Email: "ada@example.com"})
 	if err := e.svc.Approve(ctx, "st_officer", w.ID, w.Version); err != nil {
 		t.Fatal(err)
@@ -707,6 +717,39 @@ func TestWithdrawalAndObjection(t *testing.T) {
 	for id, v := range c.Choices {
 		if v != e.m.Site("demo").Category(id).Required {
 			t.Errorf("after a withdrawal of consent, %s is %v", id, v)
+		}
+	}
+}
+
+func countConsents(t *testing.T, db *store.DB) int64 {
+	t.Helper()
+	n, err := db.CountConsents(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestObjectionUnderAnOldManifest: choices made under an earlier manifest
+// are not carried into a record under the current one.
+func TestObjectionUnderAnOldManifest(t *testing.T) {
+	db := storetest.Open(t)
+	e := newEnv(t, db, nil)
+	ctx := context.Background()
+	e.recordConsent(subjectA, true)
+	// A new manifest: the fingerprint changes (a category's name).
+	e.m = withYAML(t, "name: Marketing", "name: Marketing and advertising", 1)
+	r := e.file(dsr.Submission{Site: "demo", Type: custos.RequestObjection, Objection: custos.ObjectDirectMarketing, Email: "old@example.com", ConsentID: subjectA})
+	if err := e.svc.Approve(ctx, "st_officer", r.ID, r.Version); err != nil {
+		t.Fatal(err)
+	}
+	c, err := db.ConsentState(ctx, "demo", subjectA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, v := range c.Choices {
+		if v && !e.m.Site("demo").Category(id).Required {
+			t.Errorf("%s granted under a manifest the person never saw", id)
 		}
 	}
 }

@@ -203,8 +203,14 @@ func (s *Service) withdraw(ctx context.Context, site *manifest.Site, r *custos.R
 		if err != nil {
 			return n, err
 		}
+		// A record is written only when something the request refuses was
+		// granted. The other choices stand as they were, unless they were
+		// made under an earlier manifest: the new record is made under the
+		// current one, which the person never agreed to, so they are
+		// refused too (the banner's preference centre can grant them).
+		stale := cur.ManifestFingerprint != site.Fingerprint()
 		choices := map[string]bool{}
-		changed := cur.ManifestFingerprint != site.Fingerprint()
+		changed := false
 		for _, c := range site.Categories {
 			v := cur.Choices[c.ID]
 			switch {
@@ -212,6 +218,8 @@ func (s *Service) withdraw(ctx context.Context, site *manifest.Site, r *custos.R
 				v = true
 			case refuse(c):
 				changed = changed || v
+				v = false
+			case stale:
 				v = false
 			}
 			choices[c.ID] = v

@@ -21,6 +21,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
 	"github.com/custos-privacy/custos/internal/consent"
+	"github.com/custos-privacy/custos/internal/console"
 	"github.com/custos-privacy/custos/internal/custos"
 	"github.com/custos-privacy/custos/internal/dsr"
 	"github.com/custos-privacy/custos/internal/manifest"
@@ -56,7 +57,7 @@ type options struct {
 	publicURL      string
 	tokenAuth      func(ctx context.Context, token string) (*custos.APIToken, error)
 	console        func(db *store.DB, signer *consent.Signer, current func() *manifest.Manifest) interface{ Register(*http.ServeMux) }
-	requests       bool // serve data subject requests (e-mails go to the store's outbox)
+	requests       bool // serve data subject requests (e-mails go to the store's outbox); a *console.Console works them too
 }
 
 // withRequests serves data subject requests, on the test's store.
@@ -110,6 +111,9 @@ func newEnv(t *testing.T, db *store.DB, opts ...func(*options)) *env {
 		clk = &testClock{now: time.Now()}
 		reqs = &dsr.Service{Store: db, Consents: db, Audit: db, Recorder: svc, Manifest: current,
 			Key: testKey, Log: log, Now: clk.Now}
+	}
+	if c, ok := cons.(*console.Console); ok && reqs != nil && c.Requests == nil {
+		c.Requests = reqs // the console works the requests this server takes
 	}
 	s := web.New(web.Config{
 		Console:   cons,
