@@ -35,6 +35,9 @@ type Store interface {
 	custos.ConsentReports
 	custos.AuditStore
 	custos.ManifestStore
+	// Restrictions: a consent record's page says when its person asked
+	// for restriction of processing, and the dashboard leaves them out.
+	custos.Restrictions
 	Consent(ctx context.Context, id string) (*custos.Consent, error)
 }
 

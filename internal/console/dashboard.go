@@ -20,6 +20,7 @@ type dashboard struct {
 	Reject        int
 	Custom        int
 	Other         int // closed, GPC, withdrawals, API
+	LeftOut       int // rows whose person asked for restriction of processing (GDPR Art. 18)
 	Days          []dayBar
 	Categories    []rateBar
 	ConsentsChart template.HTML
@@ -36,10 +37,27 @@ func (d *dashboard) Share(n int) float64 {
 // maxDashboardDays bounds the period a dashboard covers.
 const maxDashboardDays = 366
 
-// buildDashboard walks the ledger rows of the period once.
-func buildDashboard(ctx context.Context, reports custos.ConsentReports, m *manifest.Manifest, t *messages,
+// dashboardSource is what the dashboard reads: the ledger, and which
+// consent ids are under a restriction of processing.
+type dashboardSource interface {
+	custos.ConsentReports
+	RestrictedSubjects(ctx context.Context, site string) ([]custos.SiteSubject, error)
+}
+
+// buildDashboard walks the ledger rows of the period once. The rows of
+// consent ids under a restriction of processing are left out (and
+// counted in LeftOut): the restrictions in force are few, and read first.
+func buildDashboard(ctx context.Context, reports dashboardSource, m *manifest.Manifest, t *messages,
 	site, region string, from, to time.Time) (*dashboard, error) {
 	d := &dashboard{From: from, To: to, Site: site, Region: region}
+	list, err := reports.RestrictedSubjects(ctx, site)
+	if err != nil {
+		return nil, err
+	}
+	restricted := make(map[custos.SiteSubject]bool, len(list))
+	for _, ss := range list {
+		restricted[ss] = true
+	}
 	index := map[string]int{} // day → index in d.Days
 	for day := from; day.Before(to); day = day.AddDate(0, 0, 1) {
 		index[day.Format(time.DateOnly)] = len(d.Days)
@@ -47,8 +65,12 @@ func buildDashboard(ctx context.Context, reports custos.ConsentReports, m *manif
 	}
 	granted := map[string]int{}
 	asked := map[string]int{}
-	err := reports.WalkConsents(ctx, site, from, to, func(c *custos.Consent) error {
+	err = reports.WalkConsents(ctx, site, from, to, func(c *custos.Consent) error {
 		if region != "" && c.Region != region && c.Jurisdiction != region {
+			return nil
+		}
+		if len(restricted) > 0 && restricted[custos.SiteSubject{Site: c.Site, Subject: c.Subject}] {
+			d.LeftOut++
 			return nil
 		}
 		d.Total++

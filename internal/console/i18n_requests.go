@@ -52,6 +52,12 @@ var requestCatalog = map[string]map[string]string{
 		"res_answer": "Answer prepared", "bytes": "%d bytes", "download_expires": "Download available until",
 		"marks": "Restrictions and objections on this person", "mark": "Mark", "since": "Since", "in_force": "in force", "lifted": "lifted",
 		"lift": "Lift", "lift_note": "Processing of the person's data may resume as before. Custos does not e-mail the person about it.",
+
+		"restricted_since":    "Processing restricted (GDPR Art. 18) since %s",
+		"restricted_note":     "The person has asked for restriction of processing: store their data, do not otherwise process it until the restriction is lifted. The consent API says \"restricted\": true for this consent id, and the dashboard leaves its records out.",
+		"restricted_request":  "Set by request",
+		"restricted_left_out": "The records of people who asked for restriction of processing (GDPR Art. 18) are left out of these figures.",
+
 		"timeline": "Timeline",
 		"approve":  "Approve and carry out", "approve_note": "Custos carries the request out on its own data now (an erasure deletes, a withdrawal records new choices) and prepares the answer. The person is told when you complete it.",
 		"complete": "Complete and tell the person", "complete_note": "The person is e-mailed that the request is answered, with the download if there is one.",
@@ -115,6 +121,12 @@ var requestCatalog = map[string]map[string]string{
 		"res_answer": "Réponse préparée", "bytes": "%d octets", "download_expires": "Téléchargement disponible jusqu’au",
 		"marks": "Limitations et oppositions concernant cette personne", "mark": "Marquage", "since": "Depuis", "in_force": "en vigueur", "lifted": "levée le",
 		"lift": "Lever", "lift_note": "Le traitement des données de la personne peut reprendre comme avant. Custos n’en informe pas la personne par e-mail.",
+
+		"restricted_since":    "Traitement limité (RGPD art. 18) depuis le %s",
+		"restricted_note":     "La personne a demandé la limitation du traitement : conservez ses données, ne les traitez pas autrement tant que la limitation n’est pas levée. L’API de consentement indique \"restricted\": true pour cet identifiant, et le tableau de bord écarte ses registres.",
+		"restricted_request":  "Posée par la demande",
+		"restricted_left_out": "Les registres des personnes ayant demandé la limitation du traitement (RGPD art. 18) sont écartés de ces chiffres.",
+
 		"timeline": "Historique",
 		"approve":  "Approuver et exécuter", "approve_note": "Custos exécute maintenant la demande sur ses propres données (un effacement supprime, un retrait enregistre de nouveaux choix) et prépare la réponse. La personne est informée quand vous la clôturez.",
 		"complete": "Clôturer et informer la personne", "complete_note": "La personne reçoit un e-mail indiquant que sa demande est traitée, avec le téléchargement s’il y en a un.",
@@ -178,6 +190,12 @@ var requestCatalog = map[string]map[string]string{
 		"res_answer": "Vorbereitete Antwort", "bytes": "%d Byte", "download_expires": "Download verfügbar bis",
 		"marks": "Einschränkungen und Widersprüche dieser Person", "mark": "Markierung", "since": "Seit", "in_force": "in Kraft", "lifted": "aufgehoben",
 		"lift": "Aufheben", "lift_note": "Die Daten der Person dürfen wieder wie zuvor verarbeitet werden. Custos informiert die Person darüber nicht per E-Mail.",
+
+		"restricted_since":    "Verarbeitung eingeschränkt (DSGVO Art. 18) seit %s",
+		"restricted_note":     "Die Person hat die Einschränkung der Verarbeitung verlangt: Ihre Daten werden gespeichert, aber nicht anders verarbeitet, bis die Einschränkung aufgehoben ist. Die Einwilligungs-API meldet für diese Einwilligungs-ID \"restricted\": true, und das Dashboard lässt ihre Nachweise weg.",
+		"restricted_request":  "Gesetzt durch die Anfrage",
+		"restricted_left_out": "Die Nachweise von Personen, die die Einschränkung der Verarbeitung verlangt haben (DSGVO Art. 18), sind in diesen Zahlen nicht enthalten.",
+
 		"timeline": "Verlauf",
 		"approve":  "Genehmigen und ausführen", "approve_note": "Custos führt die Anfrage jetzt an seinen eigenen Daten aus (eine Löschung löscht, ein Widerruf erfasst neue Entscheidungen) und bereitet die Antwort vor. Die Person wird informiert, wenn Sie die Anfrage abschließen.",
 		"complete": "Abschließen und Person informieren", "complete_note": "Die Person erhält eine E-Mail, dass ihre Anfrage beantwortet ist, mit dem Download, falls es einen gibt.",

@@ -149,7 +149,10 @@ func (c *Console) dashboardPage(w http.ResponseWriter, r *http.Request, u *custo
 	}
 	// An analyst sees aggregates only: a selection so narrow that it holds
 	// a handful of choices could describe one person, so it is not shown.
-	if !staff.Can(u.Role, staff.PermViewConsentRecords) && d.Total > 0 && d.Total < minAnalystGroup {
+	// That rows were left out for a restriction is itself a figure: it is
+	// shown only of a selection as large.
+	small := func(n int) bool { return n > 0 && n < minAnalystGroup }
+	if !staff.Can(u.Role, staff.PermViewConsentRecords) && (small(d.Total) || small(d.Total+d.LeftOut)) {
 		c.render(w, r, http.StatusOK, "message", "dashboard", u, fmt.Sprintf(t.S("too_few"), minAnalystGroup))
 		return
 	}
@@ -236,6 +239,14 @@ type consentData struct {
 	SignatureOK  bool
 	SignatureErr string
 	KeyID        string
+	Restriction  *restrictionNotice // nil unless the person asked for restriction
+}
+
+// restrictionNotice is what a consent record's page says of a restriction
+// of processing (GDPR Art. 18) in force on its person.
+type restrictionNotice struct {
+	Title    string   // "Processing restricted (GDPR Art. 18) since <date>", of the first in force
+	Requests []string // the requests that set them, for those who may open them
 }
 
 func (c *Console) consentPage(w http.ResponseWriter, r *http.Request, u *custos.StaffUser) {
@@ -259,6 +270,23 @@ func (c *Console) consentPage(w http.ResponseWriter, r *http.Request, u *custos.
 		return
 	}
 	d := consentData{C: rec, KeyID: c.Signer.KeyID()}
+	t := messagesFor(r)
+	marks, err := c.Store.SubjectRestrictions(r.Context(), rec.Site, rec.Subject)
+	if err != nil {
+		c.fail(w, r, u, err)
+		return
+	}
+	if len(marks) > 0 {
+		since := marks[0].Since.In(c.siteLocation(rec.Site)).Format(time.DateOnly)
+		d.Restriction = &restrictionNotice{Title: fmt.Sprintf(t.S("restricted_since"), since)}
+		if c.Requests != nil && staff.Can(u.Role, staff.PermViewRequests) {
+			for _, m := range marks {
+				if m.RequestID != "" && !slices.Contains(d.Restriction.Requests, m.RequestID) {
+					d.Restriction.Requests = append(d.Restriction.Requests, m.RequestID)
+				}
+			}
+		}
+	}
 	// The signature is checked on display, and the signed claims compared
 	// with the stored row: an edited row shows as unverified.
 	claims, err := consent.VerifyReceipt(rec.Receipt, c.Signer.JWKS())
@@ -270,7 +298,6 @@ func (c *Console) consentPage(w http.ResponseWriter, r *http.Request, u *custos.
 	default:
 		d.SignatureOK = true
 	}
-	t := messagesFor(r)
 	names := map[string]string{}
 	if s := c.Manifest().Site(rec.Site); s != nil {
 		for _, cat := range s.Categories {

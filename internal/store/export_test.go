@@ -48,3 +48,9 @@ func (db *DB) Closing() bool {
 func (db *DB) MigrateTo(ctx context.Context, version string) ([]string, error) {
 	return db.migrate(ctx, version)
 }
+
+// The queries of the restriction reads, for the tests of their plans.
+const (
+	SubjectRestrictedSQL   = subjectRestrictedSQL
+	SubjectRestrictionsSQL = subjectRestrictionsSQL
+)

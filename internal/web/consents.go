@@ -141,6 +141,10 @@ type consentState struct {
 	// when it differs from ManifestFingerprint the banner must ask again.
 	CurrentFingerprint string `json:"current_fingerprint"`
 	NeedsConsent       bool   `json:"needs_consent"`
+	// Restricted is true when the person asked for restriction of
+	// processing (GDPR Art. 18): store their data, do not otherwise
+	// process it until the restriction is lifted.
+	Restricted bool `json:"restricted,omitempty"`
 }
 
 // Reading a subject's consent: a banner may read the subject it names in
@@ -160,6 +164,10 @@ func (s *Server) getConsentState(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	restricted, err := s.store.SubjectRestricted(r.Context(), site.ID, c.Subject)
+	if err != nil {
+		return err
+	}
 	expired := !time.Now().Before(c.ExpiresAt)
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, "application/json", consentState{
@@ -167,6 +175,7 @@ func (s *Server) getConsentState(w http.ResponseWriter, r *http.Request) error {
 		Expired:            expired,
 		CurrentFingerprint: site.Fingerprint(),
 		NeedsConsent:       expired || c.ManifestFingerprint != site.Fingerprint(),
+		Restricted:         restricted,
 	})
 	return nil
 }
@@ -187,12 +196,17 @@ func (s *Server) getConsentHistory(w http.ResponseWriter, r *http.Request) error
 	if len(list) == 0 {
 		return custos.Errorf(custos.ENOTFOUND, "no consent is recorded for this subject on this site")
 	}
+	restricted, err := s.store.SubjectRestricted(r.Context(), site.ID, subject)
+	if err != nil {
+		return err
+	}
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, "application/json", struct {
-		Site     string            `json:"site"`
-		Subject  string            `json:"subject"`
-		Receipts []*custos.Consent `json:"receipts"`
-	}{site.ID, subject, list})
+		Site       string            `json:"site"`
+		Subject    string            `json:"subject"`
+		Restricted bool              `json:"restricted,omitempty"` // as in consentState
+		Receipts   []*custos.Consent `json:"receipts"`
+	}{site.ID, subject, restricted, list})
 	return nil
 }
 

@@ -25,6 +25,9 @@ import (
 // Store is what the HTTP layer needs of storage.
 type Store interface {
 	custos.ConsentStore
+	// SubjectRestricted reports whether the person of a consent id asked
+	// for restriction of processing (custos.Restrictions).
+	SubjectRestricted(ctx context.Context, site, consentSubject string) (bool, error)
 	Ping(ctx context.Context) error
 }
 
