@@ -89,7 +89,7 @@ func (d *Declaration) WriteHTML(w io.Writer) error {
 	l := d.l
 	p := &htmlPage{
 		Lang:      d.Locale,
-		Dir:       direction(d.Locale),
+		Dir:       Direction(d.Locale),
 		L:         l,
 		Style:     template.CSS(pageCSS),
 		SiteName:  d.SiteName,
@@ -114,7 +114,7 @@ func (d *Declaration) WriteHTML(w io.Writer) error {
 	}
 	for _, loc := range d.site.Locales {
 		p.Languages = append(p.Languages, htmlLanguage{
-			Locale: loc, Name: languageName(loc), URL: withLocale(PageName, loc), Current: loc == d.Locale,
+			Locale: loc, Name: LanguageName(loc), URL: withLocale(PageName, loc), Current: loc == d.Locale,
 		})
 	}
 	p.Downloads = []htmlLink{
@@ -136,9 +136,9 @@ var autonyms = map[string]string{
 	"it": "Italiano", "nl": "Nederlands", "ja": "日本語", "sk": "Slovenčina",
 }
 
-// languageName names a locale for the language switcher: the language's
-// own name, with the region when the locale has one ("Português (BR)").
-func languageName(locale string) string {
+// LanguageName names a locale for a language switcher: the language's own
+// name, with the region when the locale has one ("Português (BR)").
+func LanguageName(locale string) string {
 	tag, err := language.Parse(locale)
 	if err != nil {
 		return locale
@@ -154,10 +154,10 @@ func languageName(locale string) string {
 	return name
 }
 
-// direction is the writing direction of a locale, for the dir attribute:
+// Direction is the writing direction of a locale, for the dir attribute:
 // a site may declare a right-to-left locale even if Custos has no labels
 // in it.
-func direction(locale string) string {
+func Direction(locale string) string {
 	tag, err := language.Parse(locale)
 	if err != nil {
 		return "ltr"

@@ -30,32 +30,9 @@ import (
 // reported that way too, with wrote false and nothing written, so that it
 // does not fail the other writes of the batch.
 func (db *DB) apply(ctx context.Context, what string, entry *custos.AuditEntry, fn func(ctx context.Context, tx *sql.Tx) (wrote bool, err error)) error {
-	var e custos.AuditEntry
-	if entry != nil {
-		if err := checkEntry(entry); err != nil {
-			return err
-		}
-		e = *entry
-	}
-	o := &op{kind: opApply, audited: entry != nil}
-	var wrote bool
-	o.fn = func(ctx context.Context, tx *sql.Tx) (bool, error) {
-		// A run after a failed batch starts again from the caller's entry.
-		o.entry = e
-		w, err := fn(ctx, tx)
-		wrote = w && err == nil
-		return w, err
-	}
-	if err := db.submit(ctx, o); err != nil {
-		if custos.ErrorCode(err) != custos.EINTERNAL || ctx.Err() != nil {
-			return err
-		}
-		return fmt.Errorf("store: %s: %w", what, err)
-	}
-	if entry != nil && wrote {
-		*entry = o.entry
-	}
-	return nil
+	return db.applyAudited(ctx, what, entry, func(ctx context.Context, tx *sql.Tx, _ *custos.AuditEntry) (bool, error) {
+		return fn(ctx, tx)
+	})
 }
 
 // zeroOr returns t in UTC to the microsecond, or now if t is zero.

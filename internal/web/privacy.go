@@ -177,7 +177,7 @@ type langLink struct {
 // first byte, so a failure is still an error page.
 func (p *pctx) render(status int, name, titleKey string, data any) {
 	d := layoutData{
-		privacyText: p.t, Lang: p.t.lang, Dir: textDirection(p.t.lang), Title: p.t.S(titleKey),
+		privacyText: p.t, Lang: p.t.lang, Dir: declaration.Direction(p.t.lang), Title: p.t.S(titleKey),
 		Nonce: p.nonce, Style: template.CSS(privacyCSS), Data: data, Private: name != "centre",
 	}
 	if p.site != nil {
@@ -190,7 +190,7 @@ func (p *pctx) render(status int, name, titleKey string, data any) {
 					q = url.Values{} // a form's page: switch to the empty form
 				}
 				q.Set("lang", loc)
-				d.Languages = append(d.Languages, langLink{Locale: loc, Name: localeName(loc),
+				d.Languages = append(d.Languages, langLink{Locale: loc, Name: declaration.LanguageName(loc),
 					Href: p.r.URL.Path + "?" + q.Encode(), Current: loc == p.locale})
 			}
 		}

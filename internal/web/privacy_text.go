@@ -175,39 +175,6 @@ func (t *privacyText) linkMessage(err error) string {
 	return msg
 }
 
-// autonyms name languages in themselves, for the language switcher.
-var autonyms = map[string]string{
-	"en": "English", "fr": "Français", "de": "Deutsch", "es": "Español", "pt": "Português",
-	"it": "Italiano", "nl": "Nederlands", "ja": "日本語", "sk": "Slovenčina",
-}
-
-// localeName names a site's locale in its own language, with the region
-// when it has one ("Português (BR)").
-func localeName(locale string) string {
-	tag, err := language.Parse(locale)
-	if err != nil {
-		return locale
-	}
-	base, _ := tag.Base()
-	name, ok := autonyms[base.String()]
-	if !ok {
-		return locale
-	}
-	if region, conf := tag.Region(); conf == language.Exact {
-		name += " (" + region.String() + ")"
-	}
-	return name
-}
-
-// textDirection is the dir attribute of a language of the catalogue.
-func textDirection(lang string) string {
-	switch lang {
-	case "ar", "he", "fa", "ur":
-		return "rtl"
-	}
-	return "ltr"
-}
-
 var privacyCatalog = map[string]map[string]string{
 	"en": {
 		"languages": "Languages", "privacy_centre": "Privacy centre", "back_to_centre": "Back to the privacy centre",
