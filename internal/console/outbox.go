@@ -76,8 +76,17 @@ func (c *Console) outboxPage(w http.ResponseWriter, r *http.Request, u *custos.S
 	if o == nil {
 		return
 	}
+	if c.crossSite(r) {
+		c.render(w, r, http.StatusOK, "confirm", "outbox", u, r.URL.RequestURI())
+		return
+	}
 	list, err := o.Mails(r.Context(), outboxLimit+1)
 	if err != nil {
+		c.fail(w, r, u, err)
+		return
+	}
+	// The list shows people's addresses: its opening is recorded too.
+	if err := c.audit(r.Context(), u, "outbox", "list"); err != nil {
 		c.fail(w, r, u, err)
 		return
 	}

@@ -466,13 +466,14 @@ func TestOutbox(t *testing.T) {
 	if strings.Contains(body, "<p>Hello,</p>") || !strings.Contains(body, "&lt;p&gt;Hello,&lt;/p&gt;") {
 		t.Error("the HTML version is rendered, not shown as its source")
 	}
-	found := false
+	found, listed := false, false
 	h.db.AuditEntries(context.Background(), func(e *custos.AuditEntry) error {
 		found = found || e.Action == custos.AuditRecordViewed && e.ObjectType == "mail" && e.ObjectID == id
+		listed = listed || e.Action == custos.AuditRecordViewed && e.ObjectType == "outbox"
 		return nil
 	})
-	if !found {
-		t.Error("opening a mail is not audited")
+	if !found || !listed {
+		t.Errorf("opening a mail audited: %v; the list: %v", found, listed)
 	}
 	for _, p := range []string{"/console/outbox", "/console/outbox/" + id} {
 		if status, _, body = h.request("GET", p, auditor, nil); status != http.StatusForbidden || strings.Contains(body, "grace@") {
