@@ -622,6 +622,28 @@ func TestDeadlinesStored(t *testing.T) {
 	})
 }
 
+// TestDecideThenAct: under Mexico's law the decision is due in 20
+// business days, and once told, the answer within 15 more.
+func TestDecideThenAct(t *testing.T) {
+	db := storetest.Open(t)
+	e := newEnv(t, db, nil)
+	ctx := context.Background()
+	paris := mustLoc(t, "Europe/Paris")
+	// Friday 30 January 2026: 20 business days later is Friday 27 February.
+	r := e.file(dsr.Submission{Site: "demo", Type: custos.RequestAccess, Email: "mx@example.com", Region: "MX"})
+	if want := time.Date(2026, 2, 27, 23, 59, 59, 0, paris); r.Law != "LFPDPPP" || !r.DueAt.Equal(want) {
+		t.Fatalf("law %s, decision due %v, want %v", r.Law, r.DueAt.In(paris), want)
+	}
+	e.advance(3 * 24 * time.Hour) // decided on Monday 2 February
+	if err := e.svc.Approve(ctx, "st_officer", r.ID, r.Version); err != nil {
+		t.Fatal(err)
+	}
+	got := e.request(r.ID)
+	if want := time.Date(2026, 2, 23, 23, 59, 59, 0, paris); !got.ActBy.Equal(want) || !got.DueAt.Equal(want) {
+		t.Errorf("after the decision: act by %v, due %v; want %v", got.ActBy.In(paris), got.DueAt.In(paris), want)
+	}
+}
+
 // withYAML returns the demo manifest with old replaced by new n times.
 func withYAML(t *testing.T, old, new string, n int) *manifest.Manifest {
 	t.Helper()

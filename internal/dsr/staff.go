@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/custos-privacy/custos/internal/custos"
+	"github.com/custos-privacy/custos/internal/deadline"
 	"github.com/custos-privacy/custos/internal/manifest"
 )
 
@@ -206,6 +207,13 @@ func (s *Service) Approve(ctx context.Context, actor, id string, version int64) 
 	}
 	b, _ := json.Marshal(res)
 	r.State, r.Result, r.UpdatedAt = custos.StateInProgress, string(b), now
+	if !r.ActBy.IsZero() {
+		// Decide-then-act laws (Mexico): approving is the decision, told
+		// now, and the time to carry it out runs from today; the answer is
+		// due then. The only date moved after receipt, and on purpose.
+		r.ActBy = utc(deadline.ForSite(site, r.Region).ActBy(now))
+		r.DueAt = r.ActBy
+	}
 	change.Events = append(change.Events, event(r, actor, custos.EventApproved, "", now))
 	change.Audit = auditEntry(actor, custos.AuditRequestApproved, id)
 	if err := s.apply(ctx, change); err != nil {
