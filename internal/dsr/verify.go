@@ -18,9 +18,38 @@ type Verified struct {
 
 var codeRE = regexp.MustCompile(`^[0-9]{6}$`)
 
+// Refusal says why a code or a link was refused, for the doors that word
+// it in the person's language; the error's message says it in English.
+// Reasons of a code: RefusedFormat, RefusedUnknown, RefusedUsed,
+// RefusedExpired, RefusedLocked, RefusedWrong (Left attempts remain); of a
+// link: RefusedInvalid, RefusedUnknown, RefusedUsed, RefusedExpired.
+type Refusal struct {
+	Reason string
+	Left   int // attempts left, for RefusedWrong
+}
+
+func (r *Refusal) Error() string { return "refused: " + r.Reason }
+
+// Reasons of a Refusal.
+const (
+	RefusedFormat  = "format"  // not 6 digits
+	RefusedInvalid = "invalid" // not a link's token
+	RefusedUnknown = "unknown" // no such challenge, a decoy, or its request gone
+	RefusedUsed    = "used"
+	RefusedExpired = "expired"
+	RefusedLocked  = "locked" // no attempts left
+	RefusedWrong   = "wrong"
+)
+
+// refused is the EINVALID error on field of a refusal, with its message.
+func refused(field string, r *Refusal, format string, args ...any) error {
+	return &custos.Error{Code: custos.EINVALID, Message: "the request has invalid fields",
+		Fields: []custos.FieldError{{Field: field, Message: fmt.Sprintf(format, args...)}}, Err: r}
+}
+
 // codeError is the error of a code that does not open its challenge.
-func codeError(format string, args ...any) error {
-	return custos.Invalid(custos.FieldError{Field: "code", Message: fmt.Sprintf(format, args...)})
+func codeError(reason string, left int, format string, args ...any) error {
+	return refused("code", &Refusal{Reason: reason, Left: left}, format, args...)
 }
 
 // VerifyCode checks the 6-digit code e-mailed for challenge id. A wrong code
@@ -38,13 +67,13 @@ func (s *Service) VerifyCode(ctx context.Context, challengeID, code string) (*Ve
 // it returns the challenge, not yet marked used.
 func (s *Service) checkCode(ctx context.Context, challengeID, code string) (*custos.Challenge, error) {
 	if !codeRE.MatchString(code) {
-		return nil, codeError("give the 6 digits of the code we e-mailed you")
+		return nil, codeError(RefusedFormat, 0, "give the 6 digits of the code we e-mailed you")
 	}
 	// The attempt is counted before the code is compared, in one
 	// statement: guesses sent at once cannot outrun the count.
 	ch, counted, err := s.Store.CountAttempt(ctx, challengeID, MaxAttempts, s.now())
 	if custos.ErrorCode(err) == custos.ENOTFOUND {
-		return nil, codeError("this code is wrong or has expired; ask for a new one")
+		return nil, codeError(RefusedUnknown, 0, "this code is wrong or has expired; ask for a new one")
 	}
 	if err != nil {
 		return nil, err
@@ -52,21 +81,21 @@ func (s *Service) checkCode(ctx context.Context, challengeID, code string) (*cus
 	if !counted {
 		switch {
 		case !ch.UsedAt.IsZero():
-			return nil, codeError("this code has already been used")
+			return nil, codeError(RefusedUsed, 0, "this code has already been used")
 		case ch.Attempts >= MaxAttempts:
-			return nil, codeError("too many wrong codes; ask for a new one")
+			return nil, codeError(RefusedLocked, 0, "too many wrong codes; ask for a new one")
 		default:
-			return nil, codeError("this code has expired (a code is valid for 10 minutes); ask for a new one")
+			return nil, codeError(RefusedExpired, 0, "this code has expired (a code is valid for 10 minutes); ask for a new one")
 		}
 	}
 	if subtle.ConstantTimeCompare([]byte(s.codeHash(ch.ID, code)), []byte(ch.CodeHash)) != 1 {
 		switch left := MaxAttempts - ch.Attempts; left {
 		case 0:
-			return nil, codeError("this code is wrong and no attempts are left; ask for a new one")
+			return nil, codeError(RefusedWrong, 0, "this code is wrong and no attempts are left; ask for a new one")
 		case 1:
-			return nil, codeError("this code is wrong; 1 attempt left")
+			return nil, codeError(RefusedWrong, 1, "this code is wrong; 1 attempt left")
 		default:
-			return nil, codeError("this code is wrong; %d attempts left", left)
+			return nil, codeError(RefusedWrong, left, "this code is wrong; %d attempts left", left)
 		}
 	}
 	return ch, nil
@@ -75,22 +104,22 @@ func (s *Service) checkCode(ctx context.Context, challengeID, code string) (*cus
 // VerifyLink checks the token of an e-mailed verification link. A link
 // works once and for 24 hours.
 func (s *Service) VerifyLink(ctx context.Context, token string) (*Verified, error) {
-	bad := func(msg string) error { return custos.Invalid(custos.FieldError{Field: "t", Message: msg}) }
+	bad := func(reason, msg string) error { return refused("t", &Refusal{Reason: reason}, "%s", msg) }
 	if token == "" || len(token) > 128 {
-		return nil, bad("this link is not valid; open the link from the e-mail as it is")
+		return nil, bad(RefusedInvalid, "this link is not valid; open the link from the e-mail as it is")
 	}
 	ch, err := s.Store.ChallengeByLink(ctx, linkHash(token))
 	if custos.ErrorCode(err) == custos.ENOTFOUND {
-		return nil, bad("this link is not valid, or its request expired; file the request again")
+		return nil, bad(RefusedUnknown, "this link is not valid, or its request expired; file the request again")
 	}
 	if err != nil {
 		return nil, err
 	}
 	switch {
 	case !ch.UsedAt.IsZero():
-		return nil, bad("this link has already been used; the e-mail that confirmed your request has the link to follow it")
+		return nil, bad(RefusedUsed, "this link has already been used; the e-mail that confirmed your request has the link to follow it")
 	case s.now().After(ch.LinkExpires):
-		return nil, bad("this link has expired (a link is valid for 24 hours); file the request again")
+		return nil, bad(RefusedExpired, "this link has expired (a link is valid for 24 hours); file the request again")
 	}
 	return s.verify(ctx, ch)
 }
@@ -102,7 +131,7 @@ func (s *Service) verify(ctx context.Context, ch *custos.Challenge) (*Verified, 
 	r, err := s.Store.Request(ctx, ch.RequestID)
 	if custos.ErrorCode(err) == custos.ENOTFOUND {
 		// A decoy's, or a request that expired meanwhile.
-		return nil, codeError("this code is wrong or has expired; ask for a new one")
+		return nil, codeError(RefusedUnknown, 0, "this code is wrong or has expired; ask for a new one")
 	}
 	if err != nil {
 		return nil, err
@@ -158,7 +187,7 @@ func (s *Service) verify(ctx context.Context, ch *custos.Challenge) (*Verified, 
 // code would.
 func (s *Service) usedError(err error) error {
 	if custos.ErrorCode(err) == custos.ECONFLICT {
-		return codeError("this code is wrong or has expired; ask for a new one")
+		return codeError(RefusedUnknown, 0, "this code is wrong or has expired; ask for a new one")
 	}
 	return err
 }
@@ -252,7 +281,7 @@ func (s *Service) Download(ctx context.Context, id, token, challengeID, code str
 		return nil, err
 	}
 	if ch.RequestID != id {
-		return nil, codeError("this code is wrong or has expired; ask for a new one")
+		return nil, codeError(RefusedUnknown, 0, "this code is wrong or has expired; ask for a new one")
 	}
 	a, err := s.Store.Answer(ctx, id)
 	if err != nil {

@@ -1,8 +1,8 @@
 package web
 
 import (
+	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -10,6 +10,7 @@ import (
 	"golang.org/x/text/language"
 
 	"github.com/custos-privacy/custos/internal/custos"
+	"github.com/custos-privacy/custos/internal/dsr"
 )
 
 // The privacy centre speaks English, French and German. A page is in the
@@ -114,65 +115,56 @@ func (t *privacyText) fieldMessage(field, msg string) string {
 	return msg
 }
 
-// codeMessages classify the service's answers to a wrong code.
-var codeMessages = []struct {
-	re  *regexp.Regexp
-	key string
-}{
-	{regexp.MustCompile(`^give the 6 digits`), "code_format"},
-	{regexp.MustCompile(`wrong or has expired`), "code_unknown"},
-	{regexp.MustCompile(`already been used`), "code_used"},
-	{regexp.MustCompile(`has expired`), "code_expired"},
-	{regexp.MustCompile(`too many wrong codes`), "code_locked"},
-	{regexp.MustCompile(`wrong; (\d+) attempts? left`), "code_wrong_n"},
-	{regexp.MustCompile(`no attempts are left`), "code_wrong_last"},
-	{regexp.MustCompile(`wrong; try again`), "code_wrong_retry"},
-}
-
 // codeMessage words the service's refusal of a code.
 func (t *privacyText) codeMessage(err error) string {
-	msg := custos.ErrorMessage(err)
-	if fs := custos.ErrorFields(err); len(fs) > 0 {
-		msg = fs[0].Message
+	var r *dsr.Refusal
+	if !errors.As(err, &r) {
+		return fieldMessage(err)
 	}
-	for _, c := range codeMessages {
-		m := c.re.FindStringSubmatch(msg)
-		if m == nil {
-			continue
+	switch r.Reason {
+	case dsr.RefusedWrong:
+		switch r.Left {
+		case 0:
+			return t.S("code_wrong_last")
+		case 1:
+			return t.S("code_wrong_1")
 		}
-		if c.key == "code_wrong_n" {
-			if m[1] == "1" {
-				return t.S("code_wrong_1")
-			}
-			return t.F("code_wrong_n", m[1])
-		}
-		return t.S(c.key)
+		return t.F("code_wrong_n", strconv.Itoa(r.Left))
+	case dsr.RefusedFormat:
+		return t.S("code_format")
+	case dsr.RefusedUsed:
+		return t.S("code_used")
+	case dsr.RefusedExpired:
+		return t.S("code_expired")
+	case dsr.RefusedLocked:
+		return t.S("code_locked")
 	}
-	return msg
-}
-
-var linkMessages = []struct {
-	re  *regexp.Regexp
-	key string
-}{
-	{regexp.MustCompile(`open the link from the e-mail`), "link_invalid"},
-	{regexp.MustCompile(`request expired`), "link_unknown"},
-	{regexp.MustCompile(`already been used`), "link_used"},
-	{regexp.MustCompile(`has expired`), "link_expired"},
+	return t.S("code_unknown")
 }
 
 // linkMessage words the service's refusal of a verification link.
 func (t *privacyText) linkMessage(err error) string {
-	msg := custos.ErrorMessage(err)
+	var r *dsr.Refusal
+	if !errors.As(err, &r) {
+		return fieldMessage(err)
+	}
+	switch r.Reason {
+	case dsr.RefusedInvalid:
+		return t.S("link_invalid")
+	case dsr.RefusedUsed:
+		return t.S("link_used")
+	case dsr.RefusedExpired:
+		return t.S("link_expired")
+	}
+	return t.S("link_unknown")
+}
+
+// fieldMessage is the message of err's first field, else its own.
+func fieldMessage(err error) string {
 	if fs := custos.ErrorFields(err); len(fs) > 0 {
-		msg = fs[0].Message
+		return fs[0].Message
 	}
-	for _, c := range linkMessages {
-		if c.re.MatchString(msg) {
-			return t.S(c.key)
-		}
-	}
-	return msg
+	return custos.ErrorMessage(err)
 }
 
 var privacyCatalog = map[string]map[string]string{
@@ -235,7 +227,7 @@ var privacyCatalog = map[string]map[string]string{
 		"code_format": "Enter the 6 digits of the code we e-mailed you.", "code_unknown": "This code is wrong or has expired; ask for a new one.",
 		"code_used": "This code has already been used.", "code_expired": "This code has expired (a code is valid for 10 minutes); ask for a new one.",
 		"code_locked": "Too many wrong codes; ask for a new one.", "code_wrong_n": "This code is wrong; %s attempts left.", "code_wrong_1": "This code is wrong; 1 attempt left.",
-		"code_wrong_last": "This code is wrong and no attempts are left; ask for a new one.", "code_wrong_retry": "This code is wrong; try again.",
+		"code_wrong_last": "This code is wrong and no attempts are left; ask for a new one.",
 
 		"confirm_title": "Confirm your request", "confirm_intro": "Press the button to confirm that this e-mail address is yours and to send your request. Nothing happens until you do.",
 		"confirm_button": "Confirm my request",
@@ -337,7 +329,7 @@ var privacyCatalog = map[string]map[string]string{
 		"code_format": "Saisissez les 6 chiffres du code que nous vous avons envoyé.", "code_unknown": "Ce code est faux ou a expiré ; demandez-en un nouveau.",
 		"code_used": "Ce code a déjà été utilisé.", "code_expired": "Ce code a expiré (un code est valable 10 minutes) ; demandez-en un nouveau.",
 		"code_locked": "Trop de codes faux ; demandez-en un nouveau.", "code_wrong_n": "Ce code est faux ; il reste %s essais.", "code_wrong_1": "Ce code est faux ; il reste 1 essai.",
-		"code_wrong_last": "Ce code est faux et il ne reste aucun essai ; demandez-en un nouveau.", "code_wrong_retry": "Ce code est faux ; réessayez.",
+		"code_wrong_last": "Ce code est faux et il ne reste aucun essai ; demandez-en un nouveau.",
 
 		"confirm_title": "Confirmez votre demande", "confirm_intro": "Appuyez sur le bouton pour confirmer que cette adresse e-mail est la vôtre et envoyer votre demande. Rien ne se passe tant que vous ne l'avez pas fait.",
 		"confirm_button": "Confirmer ma demande",
@@ -439,7 +431,7 @@ var privacyCatalog = map[string]map[string]string{
 		"code_format": "Geben Sie die 6 Ziffern des Codes ein, den wir Ihnen gesendet haben.", "code_unknown": "Dieser Code ist falsch oder abgelaufen; fordern Sie einen neuen an.",
 		"code_used": "Dieser Code wurde bereits verwendet.", "code_expired": "Dieser Code ist abgelaufen (ein Code gilt 10 Minuten); fordern Sie einen neuen an.",
 		"code_locked": "Zu viele falsche Codes; fordern Sie einen neuen an.", "code_wrong_n": "Dieser Code ist falsch; noch %s Versuche.", "code_wrong_1": "Dieser Code ist falsch; noch 1 Versuch.",
-		"code_wrong_last": "Dieser Code ist falsch, und es sind keine Versuche mehr übrig; fordern Sie einen neuen an.", "code_wrong_retry": "Dieser Code ist falsch; versuchen Sie es noch einmal.",
+		"code_wrong_last": "Dieser Code ist falsch, und es sind keine Versuche mehr übrig; fordern Sie einen neuen an.",
 
 		"confirm_title": "Bestätigen Sie Ihre Anfrage", "confirm_intro": "Drücken Sie die Schaltfläche, um zu bestätigen, dass diese E-Mail-Adresse Ihnen gehört, und Ihre Anfrage zu senden. Vorher geschieht nichts.",
 		"confirm_button": "Meine Anfrage bestätigen",
