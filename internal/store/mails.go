@@ -42,10 +42,16 @@ func scanMail(s scanner) (*custos.Mail, error) {
 // insertMail queues m (normalised by the caller) in tx and returns its id.
 func insertMail(ctx context.Context, tx *sql.Tx, m *custos.Mail) (int64, error) {
 	var id int64
+	// A mail about a request tells the person of it; one about no request
+	// (the daily reminder) is to a staff member about their work.
+	purpose := "request_handling"
+	if m.RequestID == "" {
+		purpose = "staff_notification"
+	}
 	err := tx.QueryRowContext(ctx, `INSERT INTO mails (request_id, template, to_addr, subject, text_body, html_body,`+
-		` created_at, sent_at, attempts, next_at, last_error) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+		` created_at, sent_at, attempts, next_at, last_error, purpose) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
 		nullString(m.RequestID), m.Template, m.To, m.Subject, m.Text, m.HTML, m.CreatedAt, nullTime(m.SentAt), m.Attempts,
-		nullTime(m.NextAt), m.LastError).Scan(&id)
+		nullTime(m.NextAt), m.LastError, purpose).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("queue mail: %w", err)
 	}

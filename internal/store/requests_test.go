@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -921,5 +923,26 @@ func TestCountAttempt(t *testing.T) {
 		}
 		_, _, err = db.CountAttempt(ctx, "ch_none", 3, now)
 		wantCode(t, err, custos.ENOTFOUND)
+	})
+}
+
+// TestPersonalDataLabelled: every table of requests that holds personal
+// data says, per row, what it is and why (DESIGN §4); a reminder to staff
+// is labelled as such.
+func TestPersonalDataLabelled(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		for _, table := range []string{"requests", "mails", "request_answers", "request_events", "subject_marks", "subject_links", "suppressions"} {
+			var category, purpose any
+			err := db.ReadSQL().QueryRowContext(ctx, `SELECT data_category, purpose FROM `+table+` WHERE 1 = 0`).Scan(&category, &purpose)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				t.Errorf("%s: %v", table, err)
+			}
+		}
+		applyChange(t, db, &custos.RequestChange{Mails: []*custos.Mail{{Template: "reminder", To: "dpo@example.org", Subject: "Due"}}})
+		var purpose string
+		if err := db.ReadSQL().QueryRowContext(ctx, `SELECT purpose FROM mails WHERE template = 'reminder'`).Scan(&purpose); err != nil || purpose != "staff_notification" {
+			t.Errorf("a reminder's purpose: %q, %v", purpose, err)
+		}
 	})
 }
