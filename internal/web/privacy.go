@@ -249,7 +249,13 @@ func (p *pctx) fail(err error) {
 	case custos.ENOTFOUND:
 		p.notFound()
 	case custos.ETOOMANY:
-		p.message(http.StatusTooManyRequests, "too_many_title", p.t.S("too_many"))
+		// Someone may be filing under this person's address to keep them
+		// out: the privacy contact is the way that is always open.
+		text := p.t.S("too_many")
+		if p.site != nil && p.site.Controller.Email != "" {
+			text += " " + p.t.F("too_many_contact", p.site.Controller.Email)
+		}
+		p.message(http.StatusTooManyRequests, "too_many_title", text)
 	case custos.EUNAVAILABLE:
 		p.message(http.StatusServiceUnavailable, "unavailable_title", p.t.S("unavailable"))
 	default:

@@ -675,7 +675,7 @@ func TestPrivacyFormLimits(t *testing.T) {
 		}
 	}
 	p := e.postPage("/privacy/demo/requests/new", requestForm("access", "busy@example.com"))
-	if p.status != http.StatusTooManyRequests || !strings.Contains(p.body, "Too many requests") {
+	if p.status != http.StatusTooManyRequests || !strings.Contains(p.body, "Too many requests") || !strings.Contains(p.body, "write to us at privacy@demo.example") {
 		t.Errorf("sixth submission: %d", p.status)
 	}
 	checkPage(t, "429", p)

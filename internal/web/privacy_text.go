@@ -263,7 +263,7 @@ var privacyCatalog = map[string]map[string]string{
 		"download": "Download", "download_new": "No e-mail, or the code has expired? Go back to your request and ask for a new code.", "back_to_request": "Back to your request",
 
 		"not_found_title": "Page not found", "not_found": "This page does not exist, or its link is incomplete. If you came from an e-mail, copy the whole link.",
-		"too_many_title": "Too many requests", "too_many": "Too many requests have come from here or for this address. Please try again later.",
+		"too_many_title": "Too many requests", "too_many": "Too many requests have come from here or for this address. Please try again later.", "too_many_contact": "If you cannot wait, write to us at %s.",
 		"unavailable_title": "Not available", "unavailable": "This service is not available at the moment. Please try again later.",
 		"error_title": "Something went wrong", "error": "Something went wrong on our side. Please try again later.",
 		"cross_site_title": "Request refused", "cross_site": "This form was sent from another website, so it was refused. Open the form on this site and send it again.",
@@ -365,7 +365,7 @@ var privacyCatalog = map[string]map[string]string{
 		"download": "Télécharger", "download_new": "Pas d'e-mail, ou le code a expiré ? Revenez à votre demande et demandez un nouveau code.", "back_to_request": "Revenir à votre demande",
 
 		"not_found_title": "Page introuvable", "not_found": "Cette page n'existe pas, ou son lien est incomplet. Si vous venez d'un e-mail, copiez le lien en entier.",
-		"too_many_title": "Trop de demandes", "too_many": "Trop de demandes viennent d'ici ou concernent cette adresse. Veuillez réessayer plus tard.",
+		"too_many_title": "Trop de demandes", "too_many": "Trop de demandes viennent d'ici ou concernent cette adresse. Veuillez réessayer plus tard.", "too_many_contact": "Si vous ne pouvez pas attendre, écrivez-nous à %s.",
 		"unavailable_title": "Indisponible", "unavailable": "Ce service n'est pas disponible pour le moment. Veuillez réessayer plus tard.",
 		"error_title": "Une erreur s'est produite", "error": "Une erreur s'est produite de notre côté. Veuillez réessayer plus tard.",
 		"cross_site_title": "Demande refusée", "cross_site": "Ce formulaire a été envoyé depuis un autre site, il a donc été refusé. Ouvrez le formulaire sur ce site et envoyez-le à nouveau.",
@@ -467,7 +467,7 @@ var privacyCatalog = map[string]map[string]string{
 		"download": "Herunterladen", "download_new": "Keine E-Mail, oder der Code ist abgelaufen? Gehen Sie zurück zu Ihrer Anfrage und fordern Sie einen neuen Code an.", "back_to_request": "Zurück zu Ihrer Anfrage",
 
 		"not_found_title": "Seite nicht gefunden", "not_found": "Diese Seite gibt es nicht, oder ihr Link ist unvollständig. Wenn Sie von einer E-Mail kommen, kopieren Sie den ganzen Link.",
-		"too_many_title": "Zu viele Anfragen", "too_many": "Von hier oder für diese Adresse kamen zu viele Anfragen. Bitte versuchen Sie es später noch einmal.",
+		"too_many_title": "Zu viele Anfragen", "too_many": "Von hier oder für diese Adresse kamen zu viele Anfragen. Bitte versuchen Sie es später noch einmal.", "too_many_contact": "Wenn Sie nicht warten können, schreiben Sie uns an %s.",
 		"unavailable_title": "Nicht verfügbar", "unavailable": "Dieser Dienst ist gerade nicht verfügbar. Bitte versuchen Sie es später noch einmal.",
 		"error_title": "Etwas ist schiefgegangen", "error": "Bei uns ist etwas schiefgegangen. Bitte versuchen Sie es später noch einmal.",
 		"cross_site_title": "Anfrage abgelehnt", "cross_site": "Dieses Formular wurde von einer anderen Website gesendet und deshalb abgelehnt. Öffnen Sie das Formular auf dieser Website und senden Sie es erneut.",
