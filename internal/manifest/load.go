@@ -72,6 +72,7 @@ func Parse(name string, data []byte) (*Manifest, error) {
 		if s.Cookie.Name == "" {
 			s.Cookie.Name = DefaultCookieName
 		}
+		setSystemDefaults(s)
 		s.fingerprint = fingerprint(s)
 		s.matcher = newMatcher(s.Locales)
 	}

@@ -1,8 +1,9 @@
 // Package manifest holds the privacy manifest (custos.yaml): the single
 // source of truth for sites, consent categories, vendors and their cookies,
-// purposes, data categories and their retention, processors, jurisdictions
-// and notices. It loads the YAML keeping line numbers, validates it, and
-// computes each site's consent fingerprint.
+// purposes, data categories and their retention, processors, jurisdictions,
+// notices, and the systems that hold personal data (systems.go). It loads
+// the YAML keeping line numbers, validates it, and computes each site's
+// consent fingerprint.
 //
 // Parse and LoadFile report every problem of a manifest at once, each as
 // file:line:col: message; a manifest they return is valid, has its defaults
@@ -43,6 +44,9 @@ type Site struct {
 	Notices        []*Notice       `yaml:"notices" json:"notices"`
 	Cookie         ConsentCookie   `yaml:"cookie" json:"cookie"`
 	Banner         Banner          `yaml:"banner" json:"banner"`
+	// Systems are where the site's personal data lives besides Custos:
+	// databases, processors' endpoints, and systems staff answer by hand.
+	Systems []*System `yaml:"systems" json:"systems,omitempty"`
 
 	fingerprint string           // computed by Parse
 	matcher     language.Matcher // of Locales, built by Parse for BestLocale

@@ -97,6 +97,9 @@ func TestSchemaRejects(t *testing.T) {
 	if err := s.Validate(yamlToJSON(t, []byte(base))); err != nil {
 		t.Fatalf("the test base manifest does not match schema.json:\n%v", err)
 	}
+	if err := s.Validate(yamlToJSON(t, []byte(apply(t, base, withSystems()...)))); err != nil {
+		t.Fatalf("the test base manifest with systems does not match schema.json:\n%v", err)
+	}
 	tests := []struct {
 		name  string
 		edits []edit
@@ -118,6 +121,17 @@ func TestSchemaRejects(t *testing.T) {
 		{"published", []edit{{`published: "2024-06-01"`, `published: "01/06/2024"`}}, "/sites/0/notices/2/published"},
 		{"privacy policy", []edit{{"https://matomo.org/privacy-policy/", "http://matomo.org/privacy-policy/"}}, "/sites/0/vendors/0/privacy_policy"},
 		{"no sites", []edit{{"sites:\n", "sitez:\n"}}, "sites"},
+		{"system kind", withSystems(edit{"kind: postgres", "kind: oracle"}), "/sites/0/systems/0/kind"},
+		{"system without connection", withSystems(edit{"        connection: {env: SHOP_DSN}\n", ""}), "/sites/0/systems/0"},
+		{"connection env and file", withSystems(edit{"{env: SHOP_DSN}", "{env: SHOP_DSN, file: /run/shop}"}), "/sites/0/systems/0/connection"},
+		{"information request", withSystems(edit{"requests: [access]", "requests: [information]"}), "/sites/0/systems/2/requests/0"},
+		{"dataset on a webhook", withSystems(edit{"        after: [shop]\n", "        after: [shop]\n        dataset: {tables: [{name: c, primary_key: [id]}]}\n"}), "/sites/0/systems/1"},
+		{"webhook http", withSystems(edit{"url: https://crm.example.com/custos", "url: http://crm.example.com/custos"}), "/sites/0/systems/1/webhook/url"},
+		{"webhook timeout", withSystems(edit{"          secret: {file: /run/secrets/crm}\n", "          secret: {file: /run/secrets/crm}\n          timeout: 1h\n"}), "/sites/0/systems/1/webhook/timeout"},
+		{"table name", withSystems(edit{"- name: order_lines", "- name: order-lines"}), "/sites/0/systems/0/dataset/tables/2/name"},
+		{"identity kind", withSystems(edit{"{email: email, customer_id: id}", "{mail: email}"}), "mail"},
+		{"erase value without fixed", withSystems(edit{"{action: fixed, value: erased}", "{action: hash, value: erased}"}), "/sites/0/systems/0/dataset/tables/3/columns/2/erase"},
+		{"table erase", withSystems(edit{"erase: mask", "erase: hash"}), "/sites/0/systems/0/dataset/tables/3/erase"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -162,6 +176,14 @@ func TestSchemaMatchesTypes(t *testing.T) {
 		"extension":      reflect.TypeFor[Extension](),
 		"optOutRequests": reflect.TypeFor[OptOutRequests](),
 		"notice":         reflect.TypeFor[Notice](),
+		"system":         reflect.TypeFor[System](),
+		"secret":         reflect.TypeFor[Secret](),
+		"webhook":        reflect.TypeFor[Webhook](),
+		"dataset":        reflect.TypeFor[Dataset](),
+		"table":          reflect.TypeFor[Table](),
+		"reference":      reflect.TypeFor[Reference](),
+		"column":         reflect.TypeFor[Column](),
+		"erase":          reflect.TypeFor[Erase](),
 	}
 	for def, typ := range types {
 		props := schema.Properties

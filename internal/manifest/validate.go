@@ -120,6 +120,7 @@ func (l *loader) checkSite(path string, s *Site) {
 	l.checkJurisdictions(sc, s.Jurisdictions)
 	l.checkNotices(sc, s.Notices)
 	l.checkConsentCookie(field(path, "cookie"), &s.Cookie)
+	l.checkSystems(sc, s.Systems)
 }
 
 func (l *loader) checkOrigins(path string, origins []string) {
