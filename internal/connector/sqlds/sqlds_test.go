@@ -1,0 +1,642 @@
+package sqlds_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/custos-privacy/custos/internal/connector/conntest"
+	"github.com/custos-privacy/custos/internal/connector/sqlds"
+	"github.com/custos-privacy/custos/internal/manifest"
+)
+
+// emailRE finds an e-mail address in an error.
+var emailRE = regexp.MustCompile(`[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+`)
+
+func noPersonalData(t *testing.T, err error) {
+	t.Helper()
+	if err == nil {
+		return
+	}
+	msg := err.Error()
+	if m := emailRE.FindString(msg); m != "" {
+		t.Errorf("error holds an e-mail address %q: %s", m, msg)
+	}
+	for _, s := range []string{"Alice", "alice", "Smith", "Lindenstraße", "+49", "4242"} {
+		if strings.Contains(msg, s) {
+			t.Errorf("error holds personal data %q: %s", s, msg)
+		}
+	}
+}
+
+func TestAccess(t *testing.T) {
+	conntest.Engines(t, func(t *testing.T, kind, dsn string) {
+		s := newShop(t, kind, dsn)
+		before := s.dump(t)
+		got := map[string][]map[string]any{}
+		var order []string
+		err := s.eng.Access(context.Background(), alice, func(table string, r map[string]any) error {
+			if len(order) == 0 || order[len(order)-1] != table {
+				if slices.Contains(order, table) {
+					t.Errorf("rows of %s are not grouped: %v then %s again", table, order, table)
+				}
+				order = append(order, table)
+			}
+			got[table] = append(got[table], r)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		// Exactly Alice's rows, table by table.
+		ds := shopDataset()
+		keys := map[string][]string{}
+		for table, rows := range got {
+			var tbl *manifest.Table
+			for _, x := range ds.Tables {
+				if x.Name == table {
+					tbl = x
+				}
+			}
+			want := slices.Clone(tbl.PrimaryKey)
+			for _, c := range tbl.Columns {
+				if !slices.Contains(want, c.Name) {
+					want = append(want, c.Name)
+				}
+			}
+			slices.Sort(want)
+			for _, r := range rows {
+				var cols []string
+				for c, v := range r {
+					cols = append(cols, c)
+					switch v.(type) {
+					case nil, string, int64, float64, bool:
+					default:
+						t.Errorf("%s.%s: %T is not a plain JSON value", table, c, v)
+					}
+				}
+				slices.Sort(cols)
+				if !slices.Equal(cols, want) {
+					t.Errorf("%s: columns %v, want the primary key and the declared columns %v", table, cols, want)
+				}
+				keys[table] = append(keys[table], pkOf(r, tbl.PrimaryKey))
+			}
+			if _, err := json.Marshal(rows); err != nil {
+				t.Errorf("%s: %v", table, err)
+			}
+		}
+		for table := range keys {
+			keys[table] = sorted(keys[table])
+		}
+		if diff := cmp.Diff(aliceRows, keys); diff != "" {
+			t.Errorf("access returned other rows than Alice's (-want +got):\n%s", diff)
+		}
+		wantOrder := []string{"customers", "newsletter_subscriptions", "support_tickets", "addresses", "orders", "ticket_messages", "order_lines", "payments"}
+		if !slices.Equal(order, wantOrder) {
+			t.Errorf("tables in order %v, want the walk's %v", order, wantOrder)
+		}
+
+		// Values come back as the database holds them, in plain types.
+		c := got["customers"][0]
+		if c["email"] != "alice@example.com" || c["name"] != "Alice Smith" || c["phone"] != "+49 151 1111111" {
+			t.Errorf("customer 101: %v", c)
+		}
+		if ts, ok := c["created_at"].(string); !ok {
+			t.Errorf("created_at is %T, want an RFC 3339 string", c["created_at"])
+		} else if tm, err := time.Parse(time.RFC3339, ts); err != nil || !tm.Equal(at(1, 9)) {
+			t.Errorf("created_at %q, want %v (%v)", ts, at(1, 9), err)
+		}
+		if id, ok := c["id"].(int64); !ok || id != 101 {
+			t.Errorf("id %#v, want int64 101", c["id"])
+		}
+		for _, o := range got["orders"] {
+			if _, ok := o["note"].(string); o["id"] == int64(1001) && !ok {
+				t.Errorf("order 1001 note %#v", o["note"])
+			}
+		}
+
+		// An emit error stops the stream and comes back as it is.
+		stop := errors.New("stop")
+		n := 0
+		err = s.eng.Access(context.Background(), alice, func(string, map[string]any) error {
+			n++
+			return stop
+		})
+		if err != stop || n != 1 {
+			t.Errorf("emit error: got %v after %d rows", err, n)
+		}
+
+		// Nobody's rows for an unknown person.
+		err = s.eng.Access(context.Background(), map[string]string{"email": "nobody@example.com", "customer_id": "not a number"}, func(table string, _ map[string]any) error {
+			t.Errorf("a row of %s for nobody", table)
+			return nil
+		})
+		if err != nil {
+			t.Error(err)
+		}
+		if diff := cmp.Diff(before, s.dump(t)); diff != "" {
+			t.Errorf("access changed the database:\n%s", diff)
+		}
+	})
+}
+
+func TestPreview(t *testing.T) {
+	conntest.Engines(t, func(t *testing.T, kind, dsn string) {
+		s := newShop(t, kind, dsn)
+		before := s.dump(t)
+		got, err := s.eng.Preview(context.Background(), alice)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []sqlds.TableCount{
+			{Table: "customers", Rows: 1, Mask: 1, Restrictable: true},
+			{Table: "newsletter_subscriptions", Rows: 2, Delete: 2},
+			{Table: "support_tickets", Rows: 2, Mask: 2, Restrictable: true},
+			{Table: "addresses", Rows: 2, Delete: 1, Leave: 1},
+			{Table: "orders", Rows: 2, Delete: 1, Mask: 1},
+			{Table: "ticket_messages", Rows: 3, Delete: 3},
+			{Table: "order_lines", Rows: 3, Delete: 3},
+			{Table: "payments", Rows: 1, Mask: 1},
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("preview (-want +got):\n%s", diff)
+		}
+		if diff := cmp.Diff(before, s.dump(t)); diff != "" {
+			t.Errorf("preview changed the database:\n%s", diff)
+		}
+	})
+}
+
+func TestErase(t *testing.T) {
+	conntest.Engines(t, func(t *testing.T, kind, dsn string) {
+		ctx := context.Background()
+		s := newShop(t, kind, dsn)
+		before := s.dump(t)
+
+		rep, err := s.eng.Erase(ctx, alice)
+		if err != nil {
+			t.Fatal(err)
+		}
+		after := s.dump(t)
+		s.fkCheck(t)
+
+		// Nothing of anyone else changed: every other row of every table
+		// is as it was.
+		if diff := cmp.Diff(without(before, aliceRows), without(after, aliceRows)); diff != "" {
+			t.Errorf("the erasure changed rows that are not Alice's (-before +after):\n%s", diff)
+		}
+
+		// Alice's rows: deleted, or masked where kept.
+		gone := map[string][]string{
+			"addresses":                {"203"},
+			"orders":                   {"1002"},
+			"order_lines":              {"1001/1", "1001/2", "1002/1"},
+			"newsletter_subscriptions": {"401", "402"},
+			"ticket_messages":          {"601", "602", "603"},
+		}
+		for table, keys := range gone {
+			for _, k := range keys {
+				if r, ok := after[table][k]; ok {
+					t.Errorf("%s %s survived the erasure: %v", table, k, r)
+				}
+			}
+		}
+		hexRE := regexp.MustCompile(`^[0-9a-f]+$`)
+		c := after["customers"]["101"]
+		if c == nil {
+			t.Fatal("customer 101 was deleted, but her kept order refers to it")
+		}
+		if e, _ := c["email"].(string); len(e) != 64 || !hexRE.MatchString(e) {
+			t.Errorf("customer email %q, want a 64-digit keyed hash", e)
+		}
+		if c["phone"] != nil || c["address_id"] != nil || c["name"] != "Erased" {
+			t.Errorf("customer 101 not masked: %v", c)
+		}
+		if c["created_at"] != before["customers"]["101"]["created_at"] {
+			t.Errorf("customer created_at (keep) changed: %v", c["created_at"])
+		}
+		o := after["orders"]["1001"]
+		if o == nil {
+			t.Fatal("order 1001 was deleted, but a payment kept for the tax law refers to it")
+		}
+		if n, _ := o["note"].(string); len(n) != 32 || !hexRE.MatchString(n) {
+			t.Errorf("order note %q, want a random hex value", n)
+		}
+		if o["shipping_name"] != nil || o["shipping_address_id"] != nil {
+			t.Errorf("order 1001 not masked: %v", o)
+		}
+		for _, col := range []string{"total", "placed_at", "customer_id"} {
+			if o[col] != before["orders"]["1001"][col] {
+				t.Errorf("order 1001 %s changed: %v → %v", col, before["orders"]["1001"][col], o[col])
+			}
+		}
+		// The legal hold: the payment survives with its financial columns.
+		p := after["payments"]["3001"]
+		if p == nil {
+			t.Fatal("payment 3001 (legal hold) was deleted")
+		}
+		for _, col := range []string{"amount", "paid_at", "card_last4", "order_id"} {
+			if p[col] != before["payments"]["3001"][col] {
+				t.Errorf("held payment column %s changed: %v → %v", col, before["payments"]["3001"][col], p[col])
+			}
+		}
+		if p["card_holder"] != nil {
+			t.Errorf("payment card_holder (not held) kept: %v", p["card_holder"])
+		}
+		// The address she shares with Alicia is left alone.
+		if diff := cmp.Diff(before["addresses"]["201"], after["addresses"]["201"]); diff != "" {
+			t.Errorf("shared address changed:\n%s", diff)
+		}
+		for _, k := range []string{"501", "502"} {
+			tk := after["support_tickets"][k]
+			if tk == nil {
+				t.Fatalf("ticket %s deleted; the table is masked", k)
+			}
+			if e, _ := tk["contact_email"].(string); len(e) != 64 || !hexRE.MatchString(e) {
+				t.Errorf("ticket %s contact_email %q, want a keyed hash", k, e)
+			}
+			if tk["customer_id"] != nil || tk["subject"] != "[erased]" || tk["status"] != before["support_tickets"][k]["status"] {
+				t.Errorf("ticket %s: %v", k, tk)
+			}
+		}
+		// The same address hashes the same in both tables: it still joins.
+		if after["support_tickets"]["501"]["contact_email"] != c["email"] {
+			t.Errorf("the keyed hash of one address differs between tables")
+		}
+
+		wantRep := &sqlds.Report{
+			Tables: []sqlds.TableReport{
+				{Table: "customers", Rows: 1, Masked: 1, Retained: 1, RetainedReason: "rows kept for a legal hold or by the dataset refer to them"},
+				{Table: "newsletter_subscriptions", Rows: 2, Deleted: 2},
+				{Table: "support_tickets", Rows: 2, Masked: 2},
+				{Table: "addresses", Rows: 2, Deleted: 1, Shared: 1},
+				{Table: "orders", Rows: 2, Deleted: 1, Masked: 1, Retained: 1, RetainedReason: "rows kept for a legal hold or by the dataset refer to them"},
+				{Table: "ticket_messages", Rows: 3, Deleted: 3},
+				{Table: "order_lines", Rows: 3, Deleted: 3},
+				{Table: "payments", Rows: 1, Masked: 1, Retained: 1, RetainedReason: "a column's data category is under a legal hold"},
+			},
+			Kept: []sqlds.KeptCategory{{Category: "user.financial", Reason: taxLaw, Columns: []string{"payments.amount", "payments.paid_at", "payments.card_last4"}}},
+		}
+		if diff := cmp.Diff(wantRep, rep); diff != "" {
+			t.Errorf("report (-want +got):\n%s", diff)
+		}
+
+		// Again, as after a crash between the commit and the checkpoint:
+		// nothing more changes.
+		rep2, err := s.eng.Erase(ctx, alice)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := rep2.Affected(); n != 0 {
+			t.Errorf("second erasure changed %d rows: %+v", n, rep2.Tables)
+		}
+		for _, tr := range rep2.Tables {
+			if tr.Deleted != 0 || tr.Masked != 0 || tr.Updated != 0 {
+				t.Errorf("second erasure: %+v", tr)
+			}
+		}
+		if diff := cmp.Diff(after, s.dump(t)); diff != "" {
+			t.Errorf("second erasure changed the database:\n%s", diff)
+		}
+
+		// Dave has no payment: everything of his goes, his ticket masked.
+		rep3, err := s.eng.Erase(ctx, dave)
+		if err != nil {
+			t.Fatal(err)
+		}
+		final := s.dump(t)
+		s.fkCheck(t)
+		if diff := cmp.Diff(without(after, daveRows), without(final, daveRows)); diff != "" {
+			t.Errorf("erasing Dave changed rows that are not his (-before +after):\n%s", diff)
+		}
+		for table, keys := range daveRows {
+			for _, k := range keys {
+				r, ok := final[table][k]
+				if table == "support_tickets" {
+					if !ok || r["customer_id"] != nil || r["subject"] != "[erased]" || r["contact_email"] != nil {
+						t.Errorf("ticket %s: %v", k, r)
+					}
+				} else if ok {
+					t.Errorf("%s %s survived: %v", table, k, r)
+				}
+			}
+		}
+		if got := rep3.Table("customers"); got == nil || got.Deleted != 1 {
+			t.Errorf("customers: %+v", got)
+		}
+		if len(rep3.Kept) != 0 {
+			t.Errorf("kept %v, Dave has no held data", rep3.Kept)
+		}
+	})
+}
+
+// An erasure the database refuses (a foreign key the dataset does not
+// declare) changes nothing, and its error says so without personal data.
+func TestEraseRollsBack(t *testing.T) {
+	conntest.Engines(t, func(t *testing.T, kind, dsn string) {
+		ctx := context.Background()
+		s := newShop(t, kind, dsn)
+		engine := ""
+		if kind == manifest.SystemMySQL {
+			engine = " ENGINE=InnoDB"
+		}
+		if _, err := s.db.Exec(`CREATE TABLE reviews (id BIGINT PRIMARY KEY, customer_id BIGINT NOT NULL, body TEXT, FOREIGN KEY (customer_id) REFERENCES customers (id))` + engine); err != nil {
+			t.Fatal(err)
+		}
+		s.insert(t, "reviews", []string{"id", "customer_id", "body"}, []any{1, 105, "great boots, dave@example.net"})
+		before := s.dump(t)
+		_, err := s.eng.Erase(ctx, dave)
+		if err == nil {
+			t.Fatal("erasure succeeded despite a foreign key it does not know")
+		}
+		t.Log(err)
+		noPersonalData(t, err)
+		if strings.Contains(err.Error(), "dave") {
+			t.Errorf("error names the person: %v", err)
+		}
+		if diff := cmp.Diff(before, s.dump(t)); diff != "" {
+			t.Errorf("a failed erasure left changes:\n%s", diff)
+		}
+	})
+}
+
+func TestRestrict(t *testing.T) {
+	conntest.Engines(t, func(t *testing.T, kind, dsn string) {
+		ctx := context.Background()
+		s := newShop(t, kind, dsn)
+		before := s.dump(t)
+		rep, err := s.eng.Restrict(ctx, alice)
+		if err != nil {
+			t.Fatal(err)
+		}
+		after := s.dump(t)
+		marked := map[string][]string{"customers": {"101"}, "support_tickets": {"501", "502"}}
+		if diff := cmp.Diff(without(before, marked), without(after, marked)); diff != "" {
+			t.Errorf("restriction changed other rows (-before +after):\n%s", diff)
+		}
+		for table, keys := range marked {
+			for _, k := range keys {
+				b, a := before[table][k], after[table][k]
+				if a["restricted"] != int64(1) {
+					t.Errorf("%s %s not restricted: %v", table, k, a["restricted"])
+				}
+				delete(b, "restricted")
+				delete(a, "restricted")
+				if diff := cmp.Diff(b, a); diff != "" {
+					t.Errorf("%s %s: restriction changed more than the flag:\n%s", table, k, diff)
+				}
+			}
+		}
+		want := []sqlds.TableReport{
+			{Table: "customers", Rows: 1, Updated: 1},
+			{Table: "newsletter_subscriptions", Rows: 2, NotRestrictable: true},
+			{Table: "support_tickets", Rows: 2, Updated: 2},
+			{Table: "addresses", Rows: 2, NotRestrictable: true},
+			{Table: "orders", Rows: 2, NotRestrictable: true},
+			{Table: "ticket_messages", Rows: 3, NotRestrictable: true},
+			{Table: "order_lines", Rows: 3, NotRestrictable: true},
+			{Table: "payments", Rows: 1, NotRestrictable: true},
+		}
+		if diff := cmp.Diff(want, rep.Tables); diff != "" {
+			t.Errorf("report (-want +got):\n%s", diff)
+		}
+		rep, err = s.eng.Restrict(ctx, alice)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Affected() != 0 {
+			t.Errorf("restricting again changed %d rows", rep.Affected())
+		}
+	})
+}
+
+func TestRectify(t *testing.T) {
+	conntest.Engines(t, func(t *testing.T, kind, dsn string) {
+		ctx := context.Background()
+		s := newShop(t, kind, dsn)
+		before := s.dump(t)
+
+		// Refused, before anything is written: columns not marked
+		// rectify, columns and tables the dataset does not declare.
+		for _, tc := range []struct {
+			changes map[string]map[string]any
+			names   string
+		}{
+			{map[string]map[string]any{"customers": {"name": "Alice Jones", "created_at": "2020-01-01T00:00:00Z"}}, "customers.created_at"},
+			{map[string]map[string]any{"payments": {"amount": "1.00"}}, "payments.amount"},
+			{map[string]map[string]any{"customers": {"id": 7}}, "customers.id"},
+			{map[string]map[string]any{"customers": {"birthday": "1990-01-01"}}, "customers.birthday"},
+			{map[string]map[string]any{"wishlists": {"note": "alice@example.com"}}, "wishlists"},
+			{map[string]map[string]any{"customers": {"email": "alice@example.net"}, "orders": {"note": "for alice@example.com"}}, "orders.note"},
+		} {
+			_, err := s.eng.Rectify(ctx, alice, tc.changes)
+			if err == nil || !strings.Contains(err.Error(), tc.names) {
+				t.Errorf("rectify %v: %v, want a refusal naming %s", tc.changes, err, tc.names)
+			}
+			noPersonalData(t, err)
+		}
+		// A value the column cannot hold.
+		_, err := s.eng.Rectify(ctx, alice, map[string]map[string]any{"addresses": {"street": map[string]any{"x": "alice@example.com"}}})
+		if err == nil {
+			t.Error("a map was written to a text column")
+		}
+		noPersonalData(t, err)
+		// A correction the database refuses: Bob's address, unique.
+		_, err = s.eng.Rectify(ctx, alice, map[string]map[string]any{"customers": {"email": "bob@example.com"}})
+		if err == nil {
+			t.Error("a duplicate e-mail address was accepted")
+		}
+		t.Log(err)
+		noPersonalData(t, err)
+		if diff := cmp.Diff(before, s.dump(t)); diff != "" {
+			t.Fatalf("a refused correction changed the database:\n%s", diff)
+		}
+
+		changes := map[string]map[string]any{"customers": {"name": "Alice Jones", "phone": "+49 151 9999999"}}
+		rep, err := s.eng.Rectify(ctx, alice, changes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		after := s.dump(t)
+		mine := map[string][]string{"customers": {"101"}}
+		if diff := cmp.Diff(without(before, mine), without(after, mine)); diff != "" {
+			t.Errorf("rectification changed other rows (-before +after):\n%s", diff)
+		}
+		want := before["customers"]["101"]
+		want["name"], want["phone"] = "Alice Jones", "+49 151 9999999"
+		if diff := cmp.Diff(want, after["customers"]["101"]); diff != "" {
+			t.Errorf("customer 101 (-want +got):\n%s", diff)
+		}
+		if got := rep.Table("customers"); got == nil || got.Updated != 1 {
+			t.Errorf("report: %+v", rep.Tables)
+		}
+		if rep.Affected() != 1 {
+			t.Errorf("affected %d, want 1", rep.Affected())
+		}
+		rep, err = s.eng.Rectify(ctx, alice, changes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Affected() != 0 {
+			t.Errorf("the same correction again changed %d rows", rep.Affected())
+		}
+	})
+}
+
+func TestCheck(t *testing.T) {
+	conntest.Engines(t, func(t *testing.T, kind, dsn string) {
+		ctx := context.Background()
+		s := newShop(t, kind, dsn)
+		if err := s.eng.Check(ctx); err != nil {
+			t.Fatalf("the shop's own dataset: %v", err)
+		}
+		ds := shopDataset()
+		ds.Tables[0].Columns = append(ds.Tables[0].Columns, &manifest.Column{Name: "birthday", Category: "user.demographic"})
+		ds.Tables = append(ds.Tables, &manifest.Table{
+			Name: "wishlists", PrimaryKey: []string{"id"},
+			References: []*manifest.Reference{{Columns: []string{"customer_id"}, Table: "customers", To: []string{"id"}}},
+		})
+		ds.Tables[2].RestrictColumn = "shipping_name"                               // text, not boolean
+		ds.Tables[1].Columns[3].Erase = &manifest.Erase{Action: manifest.EraseHash} // country: CHAR(2)
+		eng, err := sqlds.New(kind, s.db, ds, hold, testKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = eng.Check(ctx)
+		var ce *sqlds.CheckError
+		if !errors.As(err, &ce) {
+			t.Fatalf("Check: %v, want a *CheckError", err)
+		}
+		t.Log(err)
+		for _, want := range []string{"table wishlists does not exist", "column customers.birthday does not exist", "orders.shipping_name", "addresses.country is masked by a hash"} {
+			if !slices.ContainsFunc(ce.Problems, func(p string) bool { return strings.Contains(p, want) }) {
+				t.Errorf("problems %q lack %q", ce.Problems, want)
+			}
+		}
+		if len(ce.Problems) != 4 {
+			t.Errorf("problems %q, want 4", ce.Problems)
+		}
+		noPersonalData(t, err)
+		// The requests refuse to run on a database that does not match.
+		if _, err := eng.Erase(ctx, alice); !errors.As(err, &ce) {
+			t.Errorf("Erase on a mismatched database: %v", err)
+		}
+	})
+}
+
+// The database enforces the shop's foreign keys on every engine, so an
+// erasure in the wrong order would fail rather than pass unnoticed.
+func TestForeignKeysEnforced(t *testing.T) {
+	conntest.Engines(t, func(t *testing.T, kind, dsn string) {
+		s := newShop(t, kind, dsn)
+		if _, err := s.db.Exec(`DELETE FROM customers WHERE id = 104`); err == nil {
+			t.Error("deleted a customer with orders")
+		}
+		if _, err := s.db.Exec(`DELETE FROM orders WHERE id = 1004`); err == nil {
+			t.Error("deleted an order with lines and a payment")
+		}
+	})
+}
+
+func TestNew(t *testing.T) {
+	db, err := sqlds.Open(context.Background(), manifest.SystemSQLite, conntest.SQLiteDSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, tc := range []struct {
+		name string
+		edit func(ds *manifest.Dataset)
+		key  []byte
+		want string
+	}{
+		{"unknown reference", func(ds *manifest.Dataset) { ds.Tables[2].References[0].Table = "clients" }, testKey, "clients"},
+		{"no primary key", func(ds *manifest.Dataset) { ds.Tables[1].PrimaryKey = nil }, testKey, "addresses has no primary key"},
+		{"hash without key", func(*manifest.Dataset) {}, nil, "needs a key"},
+		{"bad action", func(ds *manifest.Dataset) { ds.Tables[1].Columns[0].Erase = &manifest.Erase{Action: "shred"} }, testKey, "shred"},
+		{"bad erase", func(ds *manifest.Dataset) { ds.Tables[1].Erase = "burn" }, testKey, "burn"},
+		{"reference widths", func(ds *manifest.Dataset) { ds.Tables[2].References[0].To = []string{"id", "email"} }, testKey, "as many columns"},
+	} {
+		ds := shopDataset()
+		tc.edit(ds)
+		_, err := sqlds.New(manifest.SystemSQLite, db, ds, hold, tc.key)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want an error with %q", tc.name, err, tc.want)
+		}
+	}
+	if _, err := sqlds.New("oracle", db, shopDataset(), hold, testKey); err == nil {
+		t.Error("oracle accepted")
+	}
+	if _, err := sqlds.Open(context.Background(), "oracle", "x"); err == nil {
+		t.Error("Open oracle accepted")
+	}
+}
+
+// A walk through a cycle of references ends: each table keeps the rows it
+// has visited.
+func TestWalkCycle(t *testing.T) {
+	conntest.Engines(t, func(t *testing.T, kind, dsn string) {
+		ctx := context.Background()
+		db, err := sqlds.Open(ctx, kind, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		for _, s := range []string{
+			`CREATE TABLE people (id BIGINT PRIMARY KEY, email VARCHAR(100) NOT NULL, partner_id BIGINT)`,
+			`CREATE TABLE notes (id BIGINT PRIMARY KEY, person_id BIGINT NOT NULL, body TEXT)`,
+			`INSERT INTO people VALUES (1, 'a@example.com', 2), (2, 'b@example.com', 1), (3, 'c@example.com', 3), (4, 'd@example.com', NULL)`,
+			`INSERT INTO notes VALUES (10, 1, 'x'), (11, 2, 'y'), (12, 3, 'z'), (13, 4, 'w')`,
+		} {
+			if _, err := db.Exec(s); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ds := &manifest.Dataset{Tables: []*manifest.Table{
+			{
+				Name: "people", PrimaryKey: []string{"id"},
+				Identities: map[string]string{"email": "email"},
+				References: []*manifest.Reference{{Columns: []string{"partner_id"}, Table: "people", To: []string{"id"}, Owns: true}},
+				Columns:    []*manifest.Column{{Name: "email", Category: "user.contact.email"}},
+			},
+			{
+				Name: "notes", PrimaryKey: []string{"id"},
+				References: []*manifest.Reference{{Columns: []string{"person_id"}, Table: "people", To: []string{"id"}}},
+				Columns:    []*manifest.Column{{Name: "body", Category: "user.content"}},
+			},
+		}}
+		eng, err := sqlds.New(kind, db, ds, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string][]string{}
+		err = eng.Access(ctx, map[string]string{"email": "a@example.com"}, func(table string, r map[string]any) error {
+			got[table] = append(got[table], pkOf(r, []string{"id"}))
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string][]string{"people": {"1", "2"}, "notes": {"10", "11"}}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("(-want +got):\n%s", diff)
+		}
+		for _, email := range []string{"c@example.com", "d@example.com"} {
+			pc, err := eng.Preview(ctx, map[string]string{"email": email})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(pc) != 2 || pc[0].Rows != 1 || pc[1].Rows != 1 {
+				t.Errorf("%s: %+v", email, pc)
+			}
+		}
+	})
+}
