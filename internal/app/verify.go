@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/custos-privacy/custos/internal/audit"
+	"github.com/custos-privacy/custos/internal/connector/sqlds"
 	"github.com/custos-privacy/custos/internal/consent"
 	"github.com/custos-privacy/custos/internal/custos"
 	"github.com/custos-privacy/custos/internal/manifest"
@@ -21,8 +22,12 @@ import (
 func (a *App) check(ctx context.Context, args []string) error {
 	fs := a.flagSet("check", "FILE...", `Validate privacy manifest files. Every problem is printed as
 file:line:col: message, and the exit status is 1 if there is any. For a
-valid file, each site's consent fingerprint is printed.`)
+valid file, each site's consent fingerprint is printed. With --connect,
+each SQL system is also connected to (its DSN read from the environment
+variable or file the manifest names), and the tables and columns its
+dataset declares are looked up.`)
 	schema := fs.Bool("schema", false, "print the JSON Schema of the manifest and exit")
+	connect := fs.Bool("connect", false, "connect to each SQL system and check that its declared tables and columns exist")
 	if err := a.parse(fs, args); err != nil {
 		return err
 	}
@@ -49,6 +54,9 @@ valid file, each site's consent fingerprint is printed.`)
 		default:
 			for _, s := range m.Sites {
 				fmt.Fprintf(a.Stdout, "%s: site %s: ok, fingerprint %s\n", path, s.ID, s.Fingerprint())
+				if *connect && !a.checkSystems(ctx, path, s) {
+					bad = true
+				}
 			}
 		}
 	}
@@ -251,4 +259,73 @@ newest entries were cut off since.`)
 	fmt.Fprintf(a.Stdout, "audit trail intact: %d entries; %d consents match their receipts, %d erased by requests; head %d:%s\n",
 		st.Entries, consents, erased, seq, hash)
 	return nil
+}
+
+// checkSystems connects to each SQL system of site and checks its dataset
+// against the database, printing one line per system (and one per
+// problem); it reports whether all passed.
+func (a *App) checkSystems(ctx context.Context, path string, site *manifest.Site) bool {
+	ok := true
+	for _, sys := range site.Systems {
+		prefix := fmt.Sprintf("%s: site %s: system %s (%s)", path, site.ID, sys.ID, sys.Kind)
+		if !sys.IsSQL() {
+			fmt.Fprintf(a.Stdout, "%s: not a database; not connected to\n", prefix)
+			continue
+		}
+		if err := a.checkSystem(ctx, site, sys); err != nil {
+			ok = false
+			var ce *sqlds.CheckError
+			if errors.As(err, &ce) {
+				for _, p := range ce.Problems {
+					fmt.Fprintf(a.Stdout, "%s: %s\n", prefix, p)
+				}
+				continue
+			}
+			fmt.Fprintf(a.Stdout, "%s: %v\n", prefix, err)
+			continue
+		}
+		fmt.Fprintf(a.Stdout, "%s: connected; its %d tables and their columns are there\n", prefix, len(sys.Dataset.Tables))
+	}
+	return ok
+}
+
+func (a *App) checkSystem(ctx context.Context, site *manifest.Site, sys *manifest.System) error {
+	dsn, err := a.secret(sys.Connection)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	db, err := sqlds.Open(ctx, sys.Kind, dsn)
+	if err != nil {
+		return fmt.Errorf("cannot connect: %w", err)
+	}
+	defer db.Close()
+	// The key only masks values; a check masks nothing.
+	e, err := sqlds.New(sys.Kind, db, sys.Dataset, sqlds.SiteHold(site), make([]byte, 32))
+	if err != nil {
+		return err
+	}
+	return e.Check(ctx)
+}
+
+// secret reads a secret from where s says: an environment variable or a
+// file (its content, without the final line break).
+func (a *App) secret(s *manifest.Secret) (string, error) {
+	switch {
+	case s == nil:
+		return "", errors.New("no connection is given")
+	case s.Env != "":
+		v := a.Getenv(s.Env)
+		if v == "" {
+			return "", fmt.Errorf("the environment variable %s is not set", s.Env)
+		}
+		return v, nil
+	default:
+		b, err := os.ReadFile(s.File)
+		if err != nil {
+			return "", fmt.Errorf("reading the connection file: %w", err)
+		}
+		return strings.TrimRight(string(b), "\r\n"), nil
+	}
 }
