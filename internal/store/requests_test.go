@@ -932,7 +932,7 @@ func TestCountAttempt(t *testing.T) {
 func TestPersonalDataLabelled(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		for _, table := range []string{"requests", "mails", "request_answers", "request_events", "subject_marks", "subject_links", "suppressions"} {
+		for _, table := range []string{"requests", "mails", "request_answers", "request_events", "subject_marks", "subject_links", "suppressions", "jobs"} {
 			var category, purpose any
 			err := db.ReadSQL().QueryRowContext(ctx, `SELECT data_category, purpose FROM `+table+` WHERE 1 = 0`).Scan(&category, &purpose)
 			if err != nil && !errors.Is(err, sql.ErrNoRows) {
