@@ -46,6 +46,20 @@ type Input struct {
 	Generated time.Time
 	// Issuer names who prepared the package; "" is the controller.
 	Issuer string
+	// Systems are the person's data found in the site's other systems
+	// (the steps of the request's plan), in the manifest's order.
+	Systems []SystemData
+}
+
+// SystemData is what one system holds about the person: for a database,
+// the rows of each table (primary key and personal columns); for a
+// processor, what it answered.
+type SystemData struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// Data is the system's answer as JSON: for a database
+	// {"tables": [{"table": ..., "rows": [...]}]}.
+	Data json.RawMessage `json:"data"`
 }
 
 // Names of the files of a package, in the order the ZIP holds them.
@@ -125,10 +139,12 @@ type prepared struct {
 	email          string
 	subjects       []string // consent ids, sorted
 	categories     []string // the choice keys: the manifest's categories first, then others, sorted
+	systems        []SystemData
 }
 
 func prepare(in Input) *prepared {
 	p := &prepared{
+		systems: in.Systems,
 		site: in.Site, locale: in.Locale, region: in.Region,
 		generated: in.Generated.UTC(), issuer: in.Issuer, request: in.Request,
 	}
@@ -334,6 +350,9 @@ func (p *prepared) writeData(w io.Writer) error {
 		return err
 	}
 	if err := array("events", len(p.events), func(i int) any { return p.events[i] }); err != nil {
+		return err
+	}
+	if err := array("systems", len(p.systems), func(i int) any { return p.systems[i] }); err != nil {
 		return err
 	}
 	if err := array("marks", len(p.marks), func(i int) any {

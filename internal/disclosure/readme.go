@@ -76,6 +76,9 @@ DATA.JSON
                     each: id, request_id, time, actor ("subject" is you,
                     "system" is Custos, other values are staff members' opaque
                     ids), kind, note (staff notes included)
+  systems           what the organisation's other systems hold about you;
+                    each: id, name, data (for a database: the rows of each
+                    table, {"tables": [{"table", "rows"}]})
   marks             restrictions and objections recorded against you; each:
                     id, kind (restricted, objected), detail (the scope of an
                     objection), request_id, since, lifted_at (absent while in

@@ -87,6 +87,13 @@ type Service struct {
 	Audit    custos.AuditStore // records staff views
 	Recorder ConsentRecorder
 	Staff    StaffDirectory // nil: no reminder e-mails
+	// Jobs holds the steps of requests in the site's other systems; nil:
+	// requests are answered from Custos's own data only.
+	Jobs custos.JobStore
+	// Engines opens the SQL systems the steps reach into.
+	Engines Engines
+	// KickJobs, if set, wakes the job runner after steps were queued.
+	KickJobs func()
 	Manifest func() *manifest.Manifest
 	// Key keys the hashes of addresses, codes and status links; at least 32
 	// bytes. Nodes of one cluster share it (see LoadOrCreateKey).

@@ -29,6 +29,7 @@ type Result struct {
 	Kept      []Kept           `json:"kept,omitempty"`      // data left alone, and why
 	Withdrawn int              `json:"withdrawn,omitempty"` // new consent records refusing what was asked
 	Marked    string           `json:"marked,omitempty"`    // restricted or objected
+	Steps     int              `json:"steps,omitempty"`     // steps queued in the site's other systems
 	Note      string           `json:"note,omitempty"`
 }
 
@@ -118,16 +119,11 @@ func (s *Service) fulfil(ctx context.Context, site *manifest.Site, r *custos.Req
 		answer("information-"+r.ID+".html", "text/html; charset=utf-8", b)
 
 	case custos.RequestAccess, custos.RequestPortability:
-		var buf bytes.Buffer
-		err := disclosure.Package(&buf, disclosure.Input{
-			Site: site, Locale: r.Locale, Region: r.Region, Request: r,
-			Consents: d.consents, Requests: d.requests, Events: d.events, Marks: d.marks,
-			Generated: now, Issuer: s.PublicURL,
-		})
+		b, err := s.accessPackage(site, r, d, nil, now)
 		if err != nil {
-			return nil, &custos.Error{Code: custos.EINTERNAL, Message: "could not build the package", Err: err}
+			return nil, err
 		}
-		answer("custos-"+site.ID+"-"+r.ID+".zip", "application/zip", buf.Bytes())
+		answer(packageName(site, r), "application/zip", b)
 
 	case custos.RequestErasure:
 		e := &custos.Erasure{Site: site.ID, EmailHash: r.EmailHash, Subjects: d.subjects,
@@ -165,6 +161,55 @@ func (s *Service) fulfil(ctx context.Context, site *manifest.Site, r *custos.Req
 		}
 	}
 	return res, nil
+}
+
+func packageName(site *manifest.Site, r *custos.Request) string {
+	return "custos-" + site.ID + "-" + r.ID + ".zip"
+}
+
+// accessPackage builds the ZIP answering access or portability request r
+// from d and what the steps found in the site's other systems.
+func (s *Service) accessPackage(site *manifest.Site, r *custos.Request, d *subjectData, systems []disclosure.SystemData, now time.Time) ([]byte, error) {
+	var buf bytes.Buffer
+	err := disclosure.Package(&buf, disclosure.Input{
+		Site: site, Locale: r.Locale, Region: r.Region, Request: r,
+		Consents: d.consents, Requests: d.requests, Events: d.events, Marks: d.marks,
+		Generated: now, Issuer: s.PublicURL, Systems: systems,
+	})
+	if err != nil {
+		return nil, &custos.Error{Code: custos.EINTERNAL, Message: "could not build the package", Err: err}
+	}
+	return buf.Bytes(), nil
+}
+
+// addSystemData rebuilds the package of an access or portability request
+// with what its steps found in the site's other systems, once they are all
+// done; a request with no such steps keeps the package of its approval.
+func (s *Service) addSystemData(ctx context.Context, site *manifest.Site, r *custos.Request) error {
+	if r.Type != custos.RequestAccess && r.Type != custos.RequestPortability {
+		return nil
+	}
+	results, err := s.stepResults(ctx, r.ID)
+	if err != nil || len(results) == 0 {
+		return err
+	}
+	var systems []disclosure.SystemData
+	for _, sys := range site.Systems {
+		if res, ok := results[sys.ID]; ok {
+			systems = append(systems, disclosure.SystemData{ID: sys.ID, Name: sys.Name, Data: res})
+		}
+	}
+	d, err := s.gather(ctx, r)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	b, err := s.accessPackage(site, r, d, systems, now)
+	if err != nil {
+		return err
+	}
+	return s.apply(ctx, &custos.RequestChange{Answer: &custos.Answer{RequestID: r.ID, ContentType: "application/zip",
+		FileName: packageName(site, r), Data: b, CreatedAt: now, ExpiresAt: now.Add(awaitComplete)}})
 }
 
 // objectionRefuses returns which consent categories an objection refuses:

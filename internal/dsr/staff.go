@@ -205,6 +205,17 @@ func (s *Service) Approve(ctx context.Context, actor, id string, version int64) 
 	if err != nil {
 		return err
 	}
+	// The steps in the site's other systems are queued first: should the
+	// request's own write then fail, approving again finds them queued (by
+	// key) rather than queuing them twice; the other way round, a request
+	// in progress could seem to have no steps left.
+	if steps := plan(site, r); len(steps) > 0 && s.Jobs != nil {
+		if err := s.Jobs.EnqueueJobs(ctx, steps, &custos.AuditEntry{Actor: actor, Action: custos.AuditJobsPlanned, ObjectType: "request", ObjectID: r.ID}); err != nil {
+			return err
+		}
+		res.Steps = len(steps)
+		s.kickJobs()
+	}
 	b, _ := json.Marshal(res)
 	r.State, r.Result, r.UpdatedAt = custos.StateInProgress, string(b), now
 	if !r.ActBy.IsZero() {
@@ -236,6 +247,14 @@ func (s *Service) Approve(ctx context.Context, actor, id string, version int64) 
 func (s *Service) Complete(ctx context.Context, actor, id string, version int64) error {
 	r, site, err := s.load(ctx, id, version, custos.StateInProgress)
 	if err != nil {
+		return err
+	}
+	if done, total, err := s.stepsDone(ctx, id); err != nil {
+		return err
+	} else if done < total {
+		return custos.Errorf(custos.ECONFLICT, "%d of the %d steps in other systems are not done yet", total-done, total)
+	}
+	if err := s.addSystemData(ctx, site, r); err != nil {
 		return err
 	}
 	now := s.now()
