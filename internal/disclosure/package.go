@@ -145,7 +145,7 @@ type prepared struct {
 func prepare(in Input) *prepared {
 	p := &prepared{
 		systems: in.Systems,
-		site: in.Site, locale: in.Locale, region: in.Region,
+		site:    in.Site, locale: in.Locale, region: in.Region,
 		generated: in.Generated.UTC(), issuer: in.Issuer, request: in.Request,
 	}
 	if r := in.Request; r != nil {
