@@ -22,6 +22,7 @@ import (
 	"github.com/custos-privacy/custos/internal/custos"
 	"github.com/custos-privacy/custos/internal/demo"
 	"github.com/custos-privacy/custos/internal/dsr"
+	"github.com/custos-privacy/custos/internal/jobs"
 	"github.com/custos-privacy/custos/internal/mail"
 	"github.com/custos-privacy/custos/internal/manifest"
 	"github.com/custos-privacy/custos/internal/staff"
@@ -200,6 +201,10 @@ if the new one has problems they are logged and the old one stays.`)
 	current.Store(m)
 	svc := &consent.Service{Store: db, Signer: signer, Manifest: current.Load, Issuer: c.publicURL}
 
+	// Connections to the site's other databases close after the background
+	// work that uses them has stopped.
+	engines := &sqlEngines{getenv: a.Getenv}
+	defer engines.Close()
 	// Background work stops with ctx, and must have stopped before the
 	// store closes: a mail sent must be marked sent.
 	var background sync.WaitGroup
@@ -223,6 +228,17 @@ if the new one has problems they are logged and the old one stays.`)
 		log.Warn("no --smtp-host: nothing is e-mailed; people filing requests get no code until a privacy officer passes it on from /console/outbox")
 	}
 	background.Go(func() { requests.Run(bctx) })
+
+	// The steps of requests in the site's other systems, run by the job
+	// runner: what is due lives in the database, so a restart resumes it.
+	engines.key = reqKey
+	runner := &jobs.Runner{Store: db, Handlers: map[string]jobs.Handler{custos.JobRequestStep: requests.RunStep}, Log: log}
+	requests.Jobs, requests.Engines, requests.KickJobs = db, engines, runner.Kick
+	background.Go(func() {
+		if err := runner.Run(bctx); err != nil && bctx.Err() == nil {
+			log.Error("job runner stopped", "err", err)
+		}
+	})
 	wc := web.Config{
 		GeoHeader:      c.geoHeader,
 		ClientIPHeader: c.clientIPHeader,

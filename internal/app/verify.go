@@ -290,7 +290,7 @@ func (a *App) checkSystems(ctx context.Context, path string, site *manifest.Site
 }
 
 func (a *App) checkSystem(ctx context.Context, site *manifest.Site, sys *manifest.System) error {
-	dsn, err := a.secret(sys.Connection)
+	dsn, err := readSecret(a.Getenv, sys.Connection)
 	if err != nil {
 		return err
 	}
@@ -307,25 +307,4 @@ func (a *App) checkSystem(ctx context.Context, site *manifest.Site, sys *manifes
 		return err
 	}
 	return e.Check(ctx)
-}
-
-// secret reads a secret from where s says: an environment variable or a
-// file (its content, without the final line break).
-func (a *App) secret(s *manifest.Secret) (string, error) {
-	switch {
-	case s == nil:
-		return "", errors.New("no connection is given")
-	case s.Env != "":
-		v := a.Getenv(s.Env)
-		if v == "" {
-			return "", fmt.Errorf("the environment variable %s is not set", s.Env)
-		}
-		return v, nil
-	default:
-		b, err := os.ReadFile(s.File)
-		if err != nil {
-			return "", fmt.Errorf("reading the connection file: %w", err)
-		}
-		return strings.TrimRight(string(b), "\r\n"), nil
-	}
 }
