@@ -280,3 +280,47 @@ func instructions(site *manifest.Site, sys *manifest.System, locale string) stri
 	}
 	return ""
 }
+
+// SystemPreview is what a request's step would touch in one system.
+type SystemPreview struct {
+	System *manifest.System
+	Tables []sqlds.TableCount // SQL systems: rows per table the step reaches, and what it does to them
+	Error  string             // the system could not be reached; no personal data
+}
+
+// Preview returns, before a request is approved, what each step of its
+// plan would touch: for a SQL system, the rows per table its walk reaches
+// (to delete, mask or leave, for an erasure); for the others, only the
+// system. It reads the databases and changes nothing.
+func (s *Service) Preview(ctx context.Context, id string) ([]SystemPreview, error) {
+	r, err := s.Store.Request(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	site := s.site(r.Site)
+	if site == nil {
+		return nil, custos.Errorf(custos.EUNAVAILABLE, "the site %s is no longer in the manifest", r.Site)
+	}
+	ids := map[string]string{manifest.IdentityEmail: r.Email}
+	if r.ConsentSubject != "" {
+		ids[manifest.IdentityConsentID] = r.ConsentSubject
+	}
+	var out []SystemPreview
+	for _, j := range plan(site, r) {
+		var p StepPayload
+		json.Unmarshal(j.Payload, &p)
+		sys := site.System(p.System)
+		sp := SystemPreview{System: sys}
+		if sys.IsSQL() && s.Engines != nil {
+			e, err := s.Engines.Engine(ctx, site, sys)
+			if err == nil {
+				sp.Tables, err = e.Preview(ctx, ids)
+			}
+			if err != nil {
+				sp.Error = err.Error()
+			}
+		}
+		out = append(out, sp)
+	}
+	return out, nil
+}

@@ -106,6 +106,17 @@ func TestPlanAcrossSystems(t *testing.T) {
 		ctx := context.Background()
 
 		r := e.file(dsr.Submission{Site: "demo", Type: custos.RequestAccess, Email: "ada@example.com"})
+		pre, err := e.svc.Preview(ctx, r.ID)
+		if err != nil || len(pre) != 2 || pre[0].System.ID != "shop" || pre[1].System.ID != "archive" {
+			t.Fatalf("preview: %+v, %v", pre, err)
+		}
+		rows := map[string]int64{}
+		for _, tc := range pre[0].Tables {
+			rows[tc.Table] = tc.Rows
+		}
+		if rows["customers"] != 1 || rows["orders"] != 2 {
+			t.Errorf("preview of the shop: %v, want 1 customer and 2 orders", rows)
+		}
 		if err := e.svc.Approve(ctx, "st_officer", r.ID, 0); err != nil {
 			t.Fatal(err)
 		}
