@@ -94,6 +94,8 @@ func (c *Console) Routes() []Route {
 		{"POST /console/requests/{id}/extend", staff.PermManageRequests, c.requestAction("extended", true, c.extendRequest)},
 		{"POST /console/requests/{id}/complete", staff.PermManageRequests, c.requestAction("completed", true, c.completeRequest)},
 		{"POST /console/requests/{id}/lift", staff.PermManageRequests, c.requestAction("lifted", false, c.liftMark)},
+		{"POST /console/requests/{id}/steps/{job}/retry", staff.PermManageRequests, c.stepAction("retried", c.retryStep)},
+		{"POST /console/requests/{id}/steps/{job}/done", staff.PermManageRequests, c.stepAction("step_done", c.completeStep)},
 		// Mails hold people's addresses and verification codes: those who
 		// act on requests read them, not the auditor.
 		{"GET /console/outbox", staff.PermManageRequests, c.outboxPage},

@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base32"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -220,7 +221,7 @@ func TestPermissionMatrix(t *testing.T) {
 				n++
 				_, token = h.staffUser(who, "matrix"+string(rune('a'+n%26))+randomHex(t, 3)+"@example.com")
 			}
-			p := strings.NewReplacer("{id}", h.idFor(path, rec)).Replace(path)
+			p := strings.NewReplacer("{id}", h.idFor(path, rec), "{job}", "1").Replace(path)
 			status, loc, body := h.request(method, p, token, url.Values{})
 			var allowed bool
 			switch rt.Perm {
@@ -347,13 +348,14 @@ var hostile = []string{
 // TestHostileInputIsInert stores hostile strings wherever the console later
 // shows text, renders every page, and checks each shows them inert.
 func TestHostileInputIsInert(t *testing.T) {
-	// A copy of its own: manifest.Demo() is shared and must not change.
-	m, err := manifest.Parse("demo.yaml", manifest.DemoYAML())
-	if err != nil {
-		t.Fatal(err)
-	}
+	// A copy of its own (manifest.Demo() is shared and must not change),
+	// with systems whose names and instructions are hostile.
+	m := shopManifest(t)
 	site := m.Site("demo")
 	site.Name = hostile[0]
+	site.System("shop").Name = hostile[1]
+	site.System("archive").Name = hostile[0]
+	site.System("archive").Instructions["en"] = hostile[0] + "\n" + hostile[1] + "\n" + hostile[2]
 	site.Categories[1].Text["en"] = manifest.Text{Name: hostile[1], Description: hostile[0]}
 	h := newHarness(t, m)
 	var recs []*custos.Consent
@@ -402,6 +404,41 @@ func TestHostileInputIsInert(t *testing.T) {
 			}
 		}
 		pages = append(pages, "/console/requests/"+rq.ID)
+	}
+	// The plan and the steps: a manual task's hostile instructions, a
+	// staff note marking it done, a step's error, an unreachable system in
+	// a plan.
+	eng, runner := h.withShop()
+	waiting := h.newRequest(dsr.Submission{Type: custos.RequestAccess, Region: "FR"})
+	noted := h.newRequest(dsr.Submission{Type: custos.RequestErasure, Region: "FR"})
+	for _, rq := range []*custos.Request{waiting, noted} {
+		if err := h.dsr.Approve(ctx, "test", rq.ID, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	drain(t, runner)
+	if err := h.dsr.CompleteStep(ctx, "test", noted.ID, h.stepsOf(noted.ID)["archive"].ID, hostile[0]+"\n"+hostile[1]); err != nil {
+		t.Fatal(err)
+	}
+	eng.fail(errors.New(hostile[0] + hostile[1]))
+	failed := h.newRequest(dsr.Submission{Type: custos.RequestAccess, Region: "FR"})
+	if err := h.dsr.Approve(ctx, "test", failed.ID, 0); err != nil {
+		t.Fatal(err)
+	}
+	drain(t, runner)
+	if st := h.stepsOf(failed.ID)["shop"]; st.State != custos.JobFailed {
+		t.Fatalf("the failing step is %s", st.State)
+	}
+	unreachable := h.newRequest(dsr.Submission{Type: custos.RequestErasure, Region: "FR"})
+	for _, rq := range []*custos.Request{waiting, noted, failed, unreachable} {
+		pages = append(pages, "/console/requests/"+rq.ID)
+	}
+	const inert = "&lt;script&gt;alert(1)&lt;/script&gt;"
+	for rq, want := range map[*custos.Request]string{waiting: `<div class="text instructions">` + inert, noted: `<div class="text">` + inert,
+		failed: `<div class="text errtext">` + inert, unreachable: `<div class="text errtext">` + inert} {
+		if _, _, body := h.request("GET", "/console/requests/"+rq.ID, admin, nil); !strings.Contains(body, want) {
+			t.Errorf("request %s does not show %s", rq.ID, want)
+		}
 	}
 	if err := h.db.ApplyRequestChange(ctx, &custos.RequestChange{Mails: []*custos.Mail{{
 		Template: hostile[1], To: "x@example.com", Subject: hostile[0], Text: hostile[2] + hostile[1],
@@ -504,7 +541,7 @@ func TestCrossSiteRequests(t *testing.T) {
 		if method != "POST" {
 			continue
 		}
-		p := strings.NewReplacer("{id}", h.idFor(path, rec)).Replace(path)
+		p := strings.NewReplacer("{id}", h.idFor(path, rec), "{job}", "1").Replace(path)
 		req, _ := http.NewRequest("POST", h.srv.URL+p, strings.NewReader("x=1"))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.Header.Set("Sec-Fetch-Site", "cross-site")

@@ -286,6 +286,8 @@ type resultView struct {
 // requestDraft is what a failed form sent, shown again.
 type requestDraft struct {
 	Note, DenyReason, DenyNote, ExtendReason string
+	Step                                     int64 // the step whose "mark done" note is StepNote
+	StepNote                                 string
 }
 
 type requestData struct {
@@ -297,6 +299,8 @@ type requestData struct {
 	Assignee         string
 	Result           *resultView
 	Marks            []markRow
+	Plan             *planView  // an open request: what approving would run in the site's other systems
+	Steps            *stepsView // an approved one: how its steps stand
 	Events           []eventRow
 	Flash            string
 	CanManage        bool
@@ -314,7 +318,8 @@ type requestData struct {
 
 // flashes are the messages a redirect after an action may ask for.
 var flashes = map[string]string{"noted": "done_noted", "assigned": "done_assigned", "approved": "done_approved",
-	"denied": "done_denied", "extended": "done_extended", "completed": "done_completed", "lifted": "done_lifted"}
+	"denied": "done_denied", "extended": "done_extended", "completed": "done_completed", "lifted": "done_lifted",
+	"retried": "done_retried", "step_done": "done_step"}
 
 func (c *Console) requestPage(w http.ResponseWriter, r *http.Request, u *custos.StaffUser) {
 	if c.requestsOff(w, r, u) {
@@ -465,6 +470,12 @@ func (c *Console) renderRequest(w http.ResponseWriter, r *http.Request, u *custo
 	}
 
 	d.CanManage = staff.Can(u.Role, staff.PermManageRequests)
+	if rq.State == custos.StateOpen {
+		d.Plan = c.plan(r.Context(), t, rq)
+	} else if d.Steps, err = c.steps(r.Context(), t, rq, names, d.CanManage, when, draft); err != nil {
+		c.fail(w, r, u, err)
+		return
+	}
 	if d.CanManage {
 		active := rq.State == custos.StateOpen || rq.State == custos.StateInProgress
 		d.CanAssign = active
@@ -556,7 +567,7 @@ func (c *Console) requestAction(done string, versioned bool, act func(ctx contex
 }
 
 // requestLabels names dsr's form fields with the console's text keys.
-var requestLabels = map[string]string{"note": "note", "reason": "reason", "assignee": "assign_to", "mark": "marks"}
+var requestLabels = map[string]string{"note": "note", "reason": "reason", "assignee": "assign_to", "mark": "marks", "step": "step"}
 
 // requestFailure shows the request again with why the action was refused.
 func (c *Console) requestFailure(w http.ResponseWriter, r *http.Request, u *custos.StaffUser, id string, version int64, err error, draft requestDraft) {

@@ -526,17 +526,19 @@ func TestRequestsNotConfigured(t *testing.T) {
 // request, and the outbox, need manage_requests.
 func TestRequestRoutesPermissions(t *testing.T) {
 	want := map[string]staff.Permission{
-		"GET /console/requests":                staff.PermViewRequests,
-		"GET /console/requests/{id}":           staff.PermViewRequests,
-		"POST /console/requests/{id}/note":     staff.PermManageRequests,
-		"POST /console/requests/{id}/assign":   staff.PermManageRequests,
-		"POST /console/requests/{id}/approve":  staff.PermManageRequests,
-		"POST /console/requests/{id}/deny":     staff.PermManageRequests,
-		"POST /console/requests/{id}/extend":   staff.PermManageRequests,
-		"POST /console/requests/{id}/complete": staff.PermManageRequests,
-		"POST /console/requests/{id}/lift":     staff.PermManageRequests,
-		"GET /console/outbox":                  staff.PermManageRequests,
-		"GET /console/outbox/{id}":             staff.PermManageRequests,
+		"GET /console/requests":                         staff.PermViewRequests,
+		"GET /console/requests/{id}":                    staff.PermViewRequests,
+		"POST /console/requests/{id}/note":              staff.PermManageRequests,
+		"POST /console/requests/{id}/assign":            staff.PermManageRequests,
+		"POST /console/requests/{id}/approve":           staff.PermManageRequests,
+		"POST /console/requests/{id}/deny":              staff.PermManageRequests,
+		"POST /console/requests/{id}/extend":            staff.PermManageRequests,
+		"POST /console/requests/{id}/complete":          staff.PermManageRequests,
+		"POST /console/requests/{id}/lift":              staff.PermManageRequests,
+		"POST /console/requests/{id}/steps/{job}/retry": staff.PermManageRequests,
+		"POST /console/requests/{id}/steps/{job}/done":  staff.PermManageRequests,
+		"GET /console/outbox":                           staff.PermManageRequests,
+		"GET /console/outbox/{id}":                      staff.PermManageRequests,
 	}
 	got := map[string]staff.Permission{}
 	for _, rt := range (&console.Console{}).Routes() {

@@ -1,0 +1,135 @@
+package console
+
+// The texts of a request's plan and steps in the site's other systems,
+// merged into catalog.
+
+func init() {
+	for lang, m := range stepsCatalog {
+		for k, v := range m {
+			if _, dup := catalog[lang][k]; dup {
+				panic("console: text " + k + " defined twice in " + lang)
+			}
+			catalog[lang][k] = v
+		}
+	}
+}
+
+var stepsCatalog = map[string]map[string]string{
+	"en": {
+		"sk_postgres": "PostgreSQL database", "sk_mysql": "MySQL or MariaDB database", "sk_sqlite": "SQLite database",
+		"sk_webhook": "Processor, by webhook", "sk_manual": "Manual task", "sk_gone": "no longer in the manifest",
+		"sr_controller": "Controller", "sr_processor": "Processor",
+
+		"plan":         "Plan",
+		"plan_intro":   "Approving runs these steps, one per system, in this order: Custos reaches into each system below for this person. The counts are as of now.",
+		"plan_erasure": "This is an erasure: the rows below are deleted or masked as shown, and that cannot be undone. Rows shared with other people are left.",
+		"plan_failed":  "The plan could not be read; try again in a moment.",
+		"plan_kind":    "Kind", "plan_after": "Runs after", "plan_unreachable": "The system could not be reached:",
+		"instructions": "Instructions", "plan_rows_of": "Rows of the person in",
+		"plan_table": "Table", "plan_rows": "The person's rows", "plan_delete": "Delete", "plan_mask": "Mask", "plan_leave": "Leave",
+		"plan_restrictable": "Restriction column", "plan_yes": "yes", "plan_no": "no: not marked",
+		"plan_manual":      "A task for staff: the step waits until someone does it by hand and marks it done.",
+		"plan_webhook":     "Custos sends the request to the processor's endpoint and waits for its answer.",
+		"plan_no_engines":  "No connection to the site's databases is configured on this server: the step will fail until one is.",
+		"plan_sql_by_hand": "This change is made by hand in the database: the step waits until someone marks it done.",
+		"plan_nothing":     "Nothing of the person's was found in this database.",
+		"approve_plan":     "Approving also runs the steps of the plan above in the site's other systems.",
+
+		"steps": "Steps in other systems", "steps_done": "%d of %d steps done.",
+		"steps_wait":     "The request can be completed only once every step is done.",
+		"steps_all_done": "Every step is done: the request can be completed.",
+		"complete_waits": "Some steps are not done yet: completing is refused until every one is.",
+		"st_done":        "Done", "st_running": "Running", "st_pending": "Queued",
+		"st_pending_after": "Queued: runs after %s", "st_pending_at": "Queued: due at %s",
+		"st_waiting_staff": "Waiting for staff", "st_waiting_processor": "Waiting for the processor",
+		"st_failed": "Failed: tried again at %s", "st_dead": "Gave up after %d attempts", "st_dead_one": "Gave up after 1 attempt",
+		"step_wait_manual":  "Do what the instructions say, then mark the step done with a note of what you did.",
+		"step_wait_sql":     "Make the change by hand in this database, then mark the step done with a note of what you did.",
+		"step_wait_webhook": "The processor has not answered yet. Retry sends the request again.",
+		"step_wait_gone":    "The system is no longer in the manifest: do it by hand and mark the step done, or retry it.",
+		"step_rows":         "%d rows", "step_deleted": "%d deleted", "step_masked": "%d masked", "step_changed": "%d changed",
+		"step_retained": "%d kept for a legal obligation", "step_shared": "%d shared with others, left",
+		"step_attempts": "Attempts", "step_updated": "Last change", "step_done_by": "Done by",
+		"step_retry": "Retry", "step_retry_note": "Once the cause is mended: the step is queued again and runs shortly.",
+		"step_done_note": "Note: what was done (required, added to the timeline)", "step_mark_done": "Mark done",
+		"step": "Step", "done_retried": "The step is queued again; it runs shortly.", "done_step": "The step is marked done; your note is on the timeline.",
+	},
+	"fr": {
+		"sk_postgres": "Base PostgreSQL", "sk_mysql": "Base MySQL ou MariaDB", "sk_sqlite": "Base SQLite",
+		"sk_webhook": "Sous-traitant, par webhook", "sk_manual": "Tâche manuelle", "sk_gone": "ne figure plus dans le manifeste",
+		"sr_controller": "Responsable du traitement", "sr_processor": "Sous-traitant",
+
+		"plan":         "Plan",
+		"plan_intro":   "Approuver exécute ces étapes, une par système, dans cet ordre : Custos intervient dans chacun des systèmes ci-dessous pour cette personne. Les chiffres sont ceux d’aujourd’hui.",
+		"plan_erasure": "C’est un effacement : les lignes ci-dessous sont supprimées ou masquées comme indiqué, et c’est irréversible. Les lignes partagées avec d’autres personnes sont laissées.",
+		"plan_failed":  "Le plan n’a pas pu être lu ; réessayez dans un instant.",
+		"plan_kind":    "Type", "plan_after": "Après", "plan_unreachable": "Le système n’a pas pu être joint :",
+		"instructions": "Instructions", "plan_rows_of": "Lignes de la personne dans",
+		"plan_table": "Table", "plan_rows": "Lignes de la personne", "plan_delete": "Supprimer", "plan_mask": "Masquer", "plan_leave": "Laisser",
+		"plan_restrictable": "Colonne de limitation", "plan_yes": "oui", "plan_no": "non : pas de marquage",
+		"plan_manual":      "Une tâche pour l’équipe : l’étape attend que quelqu’un l’effectue à la main et la marque comme faite.",
+		"plan_webhook":     "Custos envoie la demande au point d’accès du sous-traitant et attend sa réponse.",
+		"plan_no_engines":  "Aucune connexion aux bases de données du site n’est configurée sur ce serveur : l’étape échouera tant qu’il n’y en a pas.",
+		"plan_sql_by_hand": "Cette modification se fait à la main dans la base : l’étape attend que quelqu’un la marque comme faite.",
+		"plan_nothing":     "Rien de la personne n’a été trouvé dans cette base.",
+		"approve_plan":     "Approuver exécute aussi les étapes du plan ci-dessus dans les autres systèmes du site.",
+
+		"steps": "Étapes dans les autres systèmes", "steps_done": "%d étapes faites sur %d.",
+		"steps_wait":     "La demande ne peut être clôturée qu’une fois toutes les étapes faites.",
+		"steps_all_done": "Toutes les étapes sont faites : la demande peut être clôturée.",
+		"complete_waits": "Des étapes ne sont pas encore faites : la clôture est refusée tant qu’elles ne le sont pas toutes.",
+		"st_done":        "Faite", "st_running": "En cours", "st_pending": "En file",
+		"st_pending_after": "En file : après %s", "st_pending_at": "En file : prévue le %s",
+		"st_waiting_staff": "En attente de l’équipe", "st_waiting_processor": "En attente du sous-traitant",
+		"st_failed": "Échec : nouvel essai le %s", "st_dead": "Abandonnée après %d tentatives", "st_dead_one": "Abandonnée après 1 tentative",
+		"step_wait_manual":  "Suivez les instructions, puis marquez l’étape comme faite avec une note de ce que vous avez fait.",
+		"step_wait_sql":     "Faites la modification à la main dans cette base, puis marquez l’étape comme faite avec une note de ce que vous avez fait.",
+		"step_wait_webhook": "Le sous-traitant n’a pas encore répondu. « Réessayer » renvoie la demande.",
+		"step_wait_gone":    "Le système ne figure plus dans le manifeste : faites-le à la main et marquez l’étape comme faite, ou réessayez-la.",
+		"step_rows":         "%d lignes", "step_deleted": "%d supprimées", "step_masked": "%d masquées", "step_changed": "%d modifiées",
+		"step_retained": "%d conservées pour une obligation légale", "step_shared": "%d partagées avec d’autres, laissées",
+		"step_attempts": "Tentatives", "step_updated": "Dernier changement", "step_done_by": "Faite par",
+		"step_retry": "Réessayer", "step_retry_note": "Une fois la cause corrigée : l’étape est remise en file et s’exécute sous peu.",
+		"step_done_note": "Note : ce qui a été fait (obligatoire, ajoutée à l’historique)", "step_mark_done": "Marquer comme faite",
+		"step": "Étape", "done_retried": "L’étape est remise en file ; elle s’exécute sous peu.", "done_step": "L’étape est marquée comme faite ; votre note figure dans l’historique.",
+	},
+	"de": {
+		"sk_postgres": "PostgreSQL-Datenbank", "sk_mysql": "MySQL- oder MariaDB-Datenbank", "sk_sqlite": "SQLite-Datenbank",
+		"sk_webhook": "Auftragsverarbeiter, per Webhook", "sk_manual": "Manuelle Aufgabe", "sk_gone": "nicht mehr im Manifest",
+		"sr_controller": "Verantwortlicher", "sr_processor": "Auftragsverarbeiter",
+
+		"plan":         "Plan",
+		"plan_intro":   "Die Genehmigung führt diese Schritte aus, einen je System, in dieser Reihenfolge: Custos greift für diese Person in jedes der Systeme unten ein. Die Zahlen sind die von jetzt.",
+		"plan_erasure": "Dies ist eine Löschung: Die Zeilen unten werden wie angegeben gelöscht oder maskiert, und das lässt sich nicht rückgängig machen. Mit anderen Personen geteilte Zeilen bleiben.",
+		"plan_failed":  "Der Plan konnte nicht gelesen werden; versuchen Sie es gleich noch einmal.",
+		"plan_kind":    "Art", "plan_after": "Nach", "plan_unreachable": "Das System war nicht erreichbar:",
+		"instructions": "Anleitung", "plan_rows_of": "Zeilen der Person in",
+		"plan_table": "Tabelle", "plan_rows": "Zeilen der Person", "plan_delete": "Löschen", "plan_mask": "Maskieren", "plan_leave": "Belassen",
+		"plan_restrictable": "Einschränkungsspalte", "plan_yes": "ja", "plan_no": "nein: nicht markiert",
+		"plan_manual":      "Eine Aufgabe für das Team: Der Schritt wartet, bis jemand ihn von Hand erledigt und als erledigt markiert.",
+		"plan_webhook":     "Custos sendet die Anfrage an den Endpunkt des Auftragsverarbeiters und wartet auf seine Antwort.",
+		"plan_no_engines":  "Auf diesem Server ist keine Verbindung zu den Datenbanken der Website eingerichtet: Der Schritt schlägt fehl, bis es eine gibt.",
+		"plan_sql_by_hand": "Diese Änderung erfolgt von Hand in der Datenbank: Der Schritt wartet, bis jemand ihn als erledigt markiert.",
+		"plan_nothing":     "In dieser Datenbank wurde nichts von der Person gefunden.",
+		"approve_plan":     "Die Genehmigung führt auch die Schritte des Plans oben in den anderen Systemen der Website aus.",
+
+		"steps": "Schritte in anderen Systemen", "steps_done": "%d von %d Schritten erledigt.",
+		"steps_wait":     "Die Anfrage kann erst abgeschlossen werden, wenn jeder Schritt erledigt ist.",
+		"steps_all_done": "Jeder Schritt ist erledigt: Die Anfrage kann abgeschlossen werden.",
+		"complete_waits": "Einige Schritte sind noch nicht erledigt: Das Abschließen wird abgelehnt, bis alle erledigt sind.",
+		"st_done":        "Erledigt", "st_running": "Läuft", "st_pending": "Eingereiht",
+		"st_pending_after": "Eingereiht: läuft nach %s", "st_pending_at": "Eingereiht: fällig um %s",
+		"st_waiting_staff": "Wartet auf das Team", "st_waiting_processor": "Wartet auf den Auftragsverarbeiter",
+		"st_failed": "Fehlgeschlagen: neuer Versuch um %s", "st_dead": "Aufgegeben nach %d Versuchen", "st_dead_one": "Aufgegeben nach 1 Versuch",
+		"step_wait_manual":  "Tun Sie, was die Anleitung sagt, und markieren Sie den Schritt dann mit einer Notiz zum Getanen als erledigt.",
+		"step_wait_sql":     "Nehmen Sie die Änderung von Hand in dieser Datenbank vor und markieren Sie den Schritt dann mit einer Notiz zum Getanen als erledigt.",
+		"step_wait_webhook": "Der Auftragsverarbeiter hat noch nicht geantwortet. „Erneut versuchen“ sendet die Anfrage noch einmal.",
+		"step_wait_gone":    "Das System ist nicht mehr im Manifest: Erledigen Sie es von Hand und markieren Sie den Schritt als erledigt, oder versuchen Sie es erneut.",
+		"step_rows":         "%d Zeilen", "step_deleted": "%d gelöscht", "step_masked": "%d maskiert", "step_changed": "%d geändert",
+		"step_retained": "%d wegen einer gesetzlichen Pflicht aufbewahrt", "step_shared": "%d mit anderen geteilt, belassen",
+		"step_attempts": "Versuche", "step_updated": "Letzte Änderung", "step_done_by": "Erledigt von",
+		"step_retry": "Erneut versuchen", "step_retry_note": "Sobald die Ursache behoben ist: Der Schritt wird neu eingereiht und läuft in Kürze.",
+		"step_done_note": "Notiz: was getan wurde (Pflicht, kommt in den Verlauf)", "step_mark_done": "Als erledigt markieren",
+		"step": "Schritt", "done_retried": "Der Schritt ist neu eingereiht; er läuft in Kürze.", "done_step": "Der Schritt ist als erledigt markiert; Ihre Notiz steht im Verlauf.",
+	},
+}
