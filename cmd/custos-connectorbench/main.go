@@ -42,6 +42,7 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 
+	"github.com/custos-privacy/custos/internal/connector/shop"
 	"github.com/custos-privacy/custos/internal/connector/sqlds"
 	"github.com/custos-privacy/custos/internal/manifest"
 )
@@ -144,7 +145,7 @@ func run(ctx context.Context, c *config) error {
 	// The engines, with their schema checked (as the service does once).
 	var systems []*system
 	for _, b := range dbs {
-		eng, err := sqlds.New(b.d.kind(), b.db, shopDataset(), hold, benchKey)
+		eng, err := sqlds.New(b.d.kind(), b.db, shop.Dataset(), shop.Hold, benchKey)
 		if err != nil {
 			return err
 		}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/custos-privacy/custos/internal/connector/conntest"
+	shopds "github.com/custos-privacy/custos/internal/connector/shop"
 	"github.com/custos-privacy/custos/internal/connector/sqlds"
 	"github.com/custos-privacy/custos/internal/manifest"
 )
@@ -79,7 +80,7 @@ func newBigShop(b *testing.B, kind string, n int) *shop {
 	if kind == manifest.SystemPostgres {
 		db.ExecContext(ctx, "ANALYZE")
 	}
-	s.eng, err = sqlds.New(kind, db, shopDataset(), hold, testKey)
+	s.eng, err = sqlds.New(kind, db, shopds.Dataset(), shopds.Hold, testKey)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/custos-privacy/custos/internal/connector/conntest"
+	shopds "github.com/custos-privacy/custos/internal/connector/shop"
 	"github.com/custos-privacy/custos/internal/connector/sqlds"
 	"github.com/custos-privacy/custos/internal/manifest"
 )
@@ -57,7 +58,7 @@ func TestAccess(t *testing.T) {
 		}
 
 		// Exactly Alice's rows, table by table.
-		ds := shopDataset()
+		ds := shopds.Dataset()
 		keys := map[string][]string{}
 		for table, rows := range got {
 			var tbl *manifest.Table
@@ -283,7 +284,7 @@ func TestErase(t *testing.T) {
 				{Table: "order_lines", Rows: 3, Deleted: 3},
 				{Table: "payments", Rows: 1, Masked: 1, Retained: 1, RetainedReason: "a column's data category is under a legal hold"},
 			},
-			Kept: []sqlds.KeptCategory{{Category: "user.financial", Reason: taxLaw, Columns: []string{"payments.amount", "payments.paid_at", "payments.card_last4"}}},
+			Kept: []sqlds.KeptCategory{{Category: "user.financial", Reason: shopds.TaxLaw, Columns: []string{"payments.amount", "payments.paid_at", "payments.card_last4"}}},
 		}
 		if diff := cmp.Diff(wantRep, rep); diff != "" {
 			t.Errorf("report (-want +got):\n%s", diff)
@@ -498,7 +499,7 @@ func TestCheck(t *testing.T) {
 		if err := s.eng.Check(ctx); err != nil {
 			t.Fatalf("the shop's own dataset: %v", err)
 		}
-		ds := shopDataset()
+		ds := shopds.Dataset()
 		ds.Tables[0].Columns = append(ds.Tables[0].Columns, &manifest.Column{Name: "birthday", Category: "user.demographic"})
 		ds.Tables = append(ds.Tables, &manifest.Table{
 			Name: "wishlists", PrimaryKey: []string{"id"},
@@ -506,7 +507,7 @@ func TestCheck(t *testing.T) {
 		})
 		ds.Tables[2].RestrictColumn = "shipping_name"                               // text, not boolean
 		ds.Tables[1].Columns[3].Erase = &manifest.Erase{Action: manifest.EraseHash} // country: CHAR(2)
-		eng, err := sqlds.New(kind, s.db, ds, hold, testKey)
+		eng, err := sqlds.New(kind, s.db, ds, shopds.Hold, testKey)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -565,14 +566,14 @@ func TestNew(t *testing.T) {
 		{"bad erase", func(ds *manifest.Dataset) { ds.Tables[1].Erase = "burn" }, testKey, "burn"},
 		{"reference widths", func(ds *manifest.Dataset) { ds.Tables[2].References[0].To = []string{"id", "email"} }, testKey, "as many columns"},
 	} {
-		ds := shopDataset()
+		ds := shopds.Dataset()
 		tc.edit(ds)
-		_, err := sqlds.New(manifest.SystemSQLite, db, ds, hold, tc.key)
+		_, err := sqlds.New(manifest.SystemSQLite, db, ds, shopds.Hold, tc.key)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v, want an error with %q", tc.name, err, tc.want)
 		}
 	}
-	if _, err := sqlds.New("oracle", db, shopDataset(), hold, testKey); err == nil {
+	if _, err := sqlds.New("oracle", db, shopds.Dataset(), shopds.Hold, testKey); err == nil {
 		t.Error("oracle accepted")
 	}
 	if _, err := sqlds.Open(context.Background(), "oracle", "x"); err == nil {
