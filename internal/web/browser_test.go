@@ -43,9 +43,9 @@ var fixture = template.Must(template.New("page").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Fixture</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <script nonce="{{.Nonce}}">
-window.ran = []; window.events = []; window.dataLayer = []; window.shifts = 0;
+window.ran = []; window.events = []; window.dataLayer = []; window.shifts = 0; window.shifted = [];
 document.addEventListener("custos:consent", e => events.push(e.detail));
-new PerformanceObserver(l => l.getEntries().forEach(x => { if (!x.hadRecentInput) shifts += x.value })).observe({type: "layout-shift", buffered: true});
+new PerformanceObserver(l => l.getEntries().forEach(x => { if (!x.hadRecentInput) { shifts += x.value; shifted.push(...x.sources.map(s => s.node ? (s.node.id || s.node.nodeName) + " " + JSON.stringify(s.previousRect) + " -> " + JSON.stringify(s.currentRect) : "?")) } })).observe({type: "layout-shift", buffered: true});
 </script>
 <script src="{{.Custos}}/banner/demo.js{{.Query}}" async nonce="{{.Nonce}}"></script>
 </head><body>
@@ -343,7 +343,7 @@ func TestBrowserAcceptAll(t *testing.T) {
 	// The banner floats over the page: nothing of the page moved when it
 	// (and the embed's placeholder) appeared.
 	if s := eval[float64](tb, `shifts`); s != 0 {
-		t.Errorf("the banner shifted the page's layout by %v", s)
+		t.Errorf("the banner shifted the page's layout by %v: %s", s, eval[string](tb, `shifted.join("; ")`))
 	}
 	tb.click(in(`[data-a=accept]`))
 	tb.wait(`ran.length == 7`)
