@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/custos-privacy/custos/internal/connector/sqlds"
+	"github.com/custos-privacy/custos/internal/connector/webhook"
 	"github.com/custos-privacy/custos/internal/manifest"
 )
 
@@ -83,4 +84,11 @@ func readSecret(getenv Env, s *manifest.Secret) (string, error) {
 		}
 		return strings.TrimRight(string(b), "\r\n"), nil
 	}
+}
+
+// secrets reads webhook systems' secrets from where the manifest says.
+type secrets struct{ getenv Env }
+
+func (s secrets) Secret(sec *manifest.Secret) ([]byte, error) {
+	return webhook.LoadSecret(sec, s.getenv)
 }

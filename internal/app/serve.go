@@ -234,6 +234,7 @@ if the new one has problems they are logged and the old one stays.`)
 	engines.key = reqKey
 	runner := &jobs.Runner{Store: db, Handlers: map[string]jobs.Handler{custos.JobRequestStep: requests.RunStep}, Log: log}
 	requests.Jobs, requests.Engines, requests.KickJobs = db, engines, runner.Kick
+	requests.Secrets = secrets{a.Getenv}
 	background.Go(func() {
 		if err := runner.Run(bctx); err != nil && bctx.Err() == nil {
 			log.Error("job runner stopped", "err", err)

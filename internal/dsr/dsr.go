@@ -26,8 +26,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/custos-privacy/custos/internal/connector/webhook"
 	"github.com/custos-privacy/custos/internal/consent"
 	"github.com/custos-privacy/custos/internal/custos"
 	"github.com/custos-privacy/custos/internal/manifest"
@@ -94,6 +96,10 @@ type Service struct {
 	Engines Engines
 	// KickJobs, if set, wakes the job runner after steps were queued.
 	KickJobs func()
+	// Secrets reads webhook systems' secrets; Webhooks delivers to them
+	// (nil: a client per delivery with the system's timeout).
+	Secrets  Secrets
+	Webhooks *webhook.Client
 	Manifest func() *manifest.Manifest
 	// Key keys the hashes of addresses, codes and status links; at least 32
 	// bytes. Nodes of one cluster share it (see LoadOrCreateKey).
@@ -110,7 +116,9 @@ type Service struct {
 	Log  *slog.Logger
 	Now  func() time.Time
 
-	limiter limiter
+	limiter   limiter
+	guardOnce sync.Once
+	replay    webhook.ReplayGuard // callbacks seen, in memory: one node's
 }
 
 func (s *Service) now() time.Time {

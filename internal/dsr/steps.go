@@ -222,7 +222,7 @@ func (s *Service) RunStep(ctx context.Context, j *custos.Job, cp jobs.Checkpoint
 	case sys.Kind == manifest.SystemManual:
 		return wait("a staff member does this by hand")
 	case sys.Kind == manifest.SystemWebhook:
-		return nil, jobs.Permanent(errors.New("requests to processors by webhook are not wired yet; do it by hand and mark the step done"))
+		return s.runWebhook(ctx, j, site, sys, r, p)
 	case !sys.IsSQL():
 		return nil, jobs.Permanent(fmt.Errorf("unknown kind of system %q", sys.Kind))
 	}

@@ -128,3 +128,23 @@ func absoluteURL(r *http.Request, publicURL, path string) string {
 	}
 	return scheme + "://" + r.Host + path
 }
+
+// postCallback takes a processor's late result for a step of a request
+// (see docs/webhooks.md): signed with the system's secret, never twice.
+// Its answers are short: the processor only needs the status.
+func (s *Server) postCallback(w http.ResponseWriter, r *http.Request) error {
+	if s.cfg.Requests == nil {
+		return noRequests()
+	}
+	if err := s.cfg.Requests.Callback(r.Context(), r.PathValue("site"), r.PathValue("system"), r); err != nil {
+		if status := dsr.CallbackStatus(err); status != http.StatusInternalServerError && custos.ErrorCode(err) == custos.EINTERNAL {
+			// A refusal of the callback itself (signature, replay, form):
+			// the processor is told which, and nothing else.
+			writeJSON(w, status, "application/json", map[string]string{"error": http.StatusText(status)})
+			return nil
+		}
+		return err
+	}
+	writeJSON(w, http.StatusOK, "application/json", map[string]string{"status": "recorded"})
+	return nil
+}

@@ -21,6 +21,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /privacy/{site}/{doc}", s.handle(s.getCookieDeclaration))
 	mux.Handle("POST /api/v1/requests", s.handle(s.postRequest))
 	mux.Handle("POST /api/v1/requests/verify", s.handle(s.postRequestVerify))
+	mux.Handle("POST /api/v1/callbacks/{site}/{system}", s.handle(s.postCallback))
 	s.registerPrivacy(mux)
 	mux.Handle("OPTIONS /api/v1/", s.handle(s.preflight))
 	mux.Handle("GET /api/v1/openapi.json", s.handle(s.getOpenAPI))

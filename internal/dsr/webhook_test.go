@@ -1,0 +1,131 @@
+package dsr_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/custos-privacy/custos/internal/connector/webhook"
+	"github.com/custos-privacy/custos/internal/custos"
+	"github.com/custos-privacy/custos/internal/dsr"
+	"github.com/custos-privacy/custos/internal/jobs"
+	"github.com/custos-privacy/custos/internal/manifest"
+	"github.com/custos-privacy/custos/internal/store/storetest"
+)
+
+var crmSecret = []byte("the CRM's shared secret, 32 byte")
+
+type fixedSecrets struct{}
+
+func (fixedSecrets) Secret(*manifest.Secret) ([]byte, error) { return crmSecret, nil }
+
+// crmManifest is the demo manifest with a CRM reached by webhook at url.
+func crmManifest(t *testing.T, url string) *manifest.Manifest {
+	t.Helper()
+	y := string(manifest.DemoYAML())
+	y = strings.Replace(y, "    jurisdictions:\n", `    systems:
+      - id: crm
+        name: CRM
+        kind: webhook
+        role: processor
+        requests: [access, erasure]
+        webhook:
+          url: `+url+`
+          secret: {env: CRM_SECRET}
+    jurisdictions:
+`, 1)
+	m, err := manifest.Parse("crm.yaml", []byte(y))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// TestWebhookSteps: a processor that answers at once finishes its step
+// with its result; one that answers 202 leaves the step waiting until its
+// signed callback, which is refused when forged or replayed.
+func TestWebhookSteps(t *testing.T) {
+	db := storetest.Open(t)
+	var late bool
+	var got []*webhook.Delivery
+	crm := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		d, err := webhook.ParseDelivery(r, crmSecret, nil, time.Now())
+		if err != nil {
+			http.Error(w, "bad signature", webhook.HTTPStatus(err))
+			return
+		}
+		got = append(got, d)
+		if late {
+			w.WriteHeader(http.StatusAccepted)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"status":"done","data":{"contacts":[{"email":"ada@example.com","stage":"lead"}]}}`))
+	}))
+	defer crm.Close()
+	e := newEnv(t, db, crmManifest(t, "http://"+strings.TrimPrefix(crm.URL, "http://")))
+	e.svc.Jobs, e.svc.Secrets = db, fixedSecrets{}
+	runner := &jobs.Runner{Store: db, Handlers: map[string]jobs.Handler{custos.JobRequestStep: e.svc.RunStep}}
+	ctx := context.Background()
+
+	r := e.file(dsr.Submission{Site: "demo", Type: custos.RequestAccess, Email: "ada@example.com"})
+	if err := e.svc.Approve(ctx, "st_officer", r.ID, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runner.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	steps, _ := e.svc.Steps(ctx, r.ID)
+	if len(got) != 1 || got[0].Identities["email"] != "ada@example.com" || got[0].Type != custos.RequestAccess {
+		t.Fatalf("deliveries: %+v", got)
+	}
+	if len(steps) != 1 || steps[0].Job.State != custos.JobDone || !strings.Contains(string(steps[0].Job.Result), `"stage":"lead"`) {
+		t.Fatalf("step: %+v", steps[0].Job)
+	}
+	if err := e.svc.Complete(ctx, "st_officer", r.ID, 0); err != nil {
+		t.Fatal(err)
+	}
+
+	// Later: 202, then the callback.
+	late = true
+	er := e.file(dsr.Submission{Site: "demo", Type: custos.RequestErasure, Email: "ada@example.com"})
+	if err := e.svc.Approve(ctx, "st_officer", er.ID, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runner.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	steps, _ = e.svc.Steps(ctx, er.ID)
+	if steps[0].Job.State != custos.JobWaiting {
+		t.Fatalf("after 202: %s", steps[0].Job.State)
+	}
+	callback := func(secret []byte, at time.Time) *http.Request {
+		body, _ := json.Marshal(map[string]any{"id": "cb-1", "delivery_id": steps[0].Job.Key, "status": "done", "counts": map[string]int{"contacts_deleted": 1}})
+		req := httptest.NewRequest("POST", dsr.CallbackPath("demo", "crm"), bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set(webhook.SignatureHeader, webhook.Sign(secret, at, body))
+		return req
+	}
+	now := e.clock()
+	if err := e.svc.Callback(ctx, "demo", "crm", callback([]byte("not the CRM's secret at all, no"), now)); dsr.CallbackStatus(err) != http.StatusUnauthorized {
+		t.Errorf("a forged callback: %v (%d)", err, dsr.CallbackStatus(err))
+	}
+	if err := e.svc.Callback(ctx, "demo", "crm", callback(crmSecret, now)); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.Callback(ctx, "demo", "crm", callback(crmSecret, now)); dsr.CallbackStatus(err) != http.StatusConflict {
+		t.Errorf("a replayed callback: %v (%d)", err, dsr.CallbackStatus(err))
+	}
+	steps, _ = e.svc.Steps(ctx, er.ID)
+	if steps[0].Job.State != custos.JobDone || !strings.Contains(string(steps[0].Job.Result), "contacts_deleted") {
+		t.Fatalf("after the callback: %s %s", steps[0].Job.State, steps[0].Job.Result)
+	}
+	if err := e.svc.Callback(ctx, "demo", "nope", callback(crmSecret, now.Add(time.Second))); dsr.CallbackStatus(err) != http.StatusNotFound {
+		t.Errorf("a callback for an unknown system: %v", err)
+	}
+}
