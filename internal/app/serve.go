@@ -79,6 +79,7 @@ type serveConfig struct {
 	answerTTL       time.Duration
 	smtp            mail.Config
 	smtpPassword    string // a file holding the password
+	jobLease        time.Duration
 }
 
 func (a *App) serve(ctx context.Context, args []string) error {
@@ -103,6 +104,7 @@ if the new one has problems they are logged and the old one stays.`)
 	fs.DurationVar(&c.sessionMax, "session-max", staff.DefaultAbsolute, "a console session ends this long after sign-in, used or not")
 	fs.StringVar(&c.requestKey, "request-key", "", "key of the hashes of data subjects' addresses and codes; default <data>/request-key, created on first start. Nodes of one cluster must share it; back it up")
 	fs.DurationVar(&c.answerTTL, "answer-ttl", 7*24*time.Hour, "how long a data subject can download the answer to their request before it is deleted")
+	fs.DurationVar(&c.jobLease, "job-lease", jobs.DefaultLease, "how long a running step of a request is held by its node; after a crash, another node (or this one, restarted) takes it up once it ends")
 	fs.StringVar(&c.smtp.Host, "smtp-host", "", "SMTP server for e-mails to data subjects and staff; without it e-mails stay in the outbox the console shows")
 	fs.IntVar(&c.smtp.Port, "smtp-port", 0, "SMTP port (default 587 with starttls, 465 with tls)")
 	fs.StringVar(&c.smtp.TLS, "smtp-tls", "starttls", "SMTP transport security: starttls, tls, or none (loopback servers only)")
@@ -144,6 +146,9 @@ if the new one has problems they are logged and the old one stays.`)
 	}
 	if c.requestKey == "" {
 		c.requestKey = filepath.Join(c.data, "request-key")
+	}
+	if c.jobLease < time.Second || c.jobLease > time.Hour {
+		return usageErrorf("--job-lease: give a duration from 1s to 1h, such as 1m")
 	}
 	if c.answerTTL < time.Hour || c.answerTTL > 90*24*time.Hour {
 		return usageErrorf("--answer-ttl: give a duration from 1h to 2160h (90 days), such as 168h")
@@ -232,7 +237,7 @@ if the new one has problems they are logged and the old one stays.`)
 	// The steps of requests in the site's other systems, run by the job
 	// runner: what is due lives in the database, so a restart resumes it.
 	engines.key = reqKey
-	runner := &jobs.Runner{Store: db, Handlers: map[string]jobs.Handler{custos.JobRequestStep: requests.RunStep}, Log: log}
+	runner := &jobs.Runner{Store: db, Handlers: map[string]jobs.Handler{custos.JobRequestStep: requests.RunStep}, Log: log, Lease: c.jobLease}
 	requests.Jobs, requests.Engines, requests.KickJobs = db, engines, runner.Kick
 	requests.Secrets = secrets{a.Getenv}
 	background.Go(func() {
