@@ -58,6 +58,8 @@ type config struct {
 	rngSeed      uint64
 	out          string
 	waitQuiet    time.Duration
+	runner       bool
+	concurrency  int
 }
 
 func main() {
@@ -72,11 +74,13 @@ func main() {
 	flag.IntVar(&c.singles, "singles", 20, "single access requests and single erasures measured")
 	flag.Uint64Var(&c.rngSeed, "rand", 0, "seed of the random choice of customers (0: from the clock)")
 	flag.DurationVar(&c.waitQuiet, "wait-quiet", 5*time.Minute, "before measuring, wait at most this long for the machine to be under 15 % busy (0: do not wait)")
+	flag.BoolVar(&c.runner, "runner", false, "measure the -requests queued access requests end to end instead: filed, verified and approved in a Custos store (SQLite, temporary), their steps run by the job runner, then completed")
+	flag.IntVar(&c.concurrency, "concurrency", 16, "with -runner: the job runner's concurrency")
 	flag.StringVar(&c.out, "o", "", "also write the Markdown section to this file")
 	flag.Parse()
 	log.SetFlags(log.Ltime)
-	if c.customers < 100 || c.requests < 1 || c.workers < 1 || c.singles < 1 {
-		log.Fatal("-customers must be at least 100, -requests, -workers and -singles at least 1")
+	if c.customers < 100 || c.requests < 1 || c.workers < 1 || c.singles < 1 || c.concurrency < 1 {
+		log.Fatal("-customers must be at least 100, -requests, -workers, -singles and -concurrency at least 1")
 	}
 	if c.seedOnly && c.skipSeed {
 		log.Fatal("-seed-only and -skip-seed exclude each other")
@@ -164,6 +168,9 @@ func run(ctx context.Context, c *config) error {
 	// warm-up request.
 	rng := rand.New(rand.NewPCG(c.rngSeed, 0x636f6e6e))
 	need := 1 + c.singles + c.requests + c.singles
+	if c.runner {
+		need = c.requests
+	}
 	if need > c.customers/2 {
 		return fmt.Errorf("%d customers are too few for %d distinct requests", c.customers, need)
 	}
@@ -173,6 +180,9 @@ func run(ctx context.Context, c *config) error {
 	picked, err := pickCustomers(ctx, dbs, rng, c.customers, need, !fresh)
 	if err != nil {
 		return err
+	}
+	if c.runner {
+		return runnerMode(ctx, c, dbs, picked, env, loadBefore)
 	}
 	warm, picked := picked[0], picked[1:]
 	single, picked := picked[:c.singles], picked[c.singles:]

@@ -315,6 +315,9 @@ func stepResult(t *messages, result json.RawMessage, names map[string]string) (c
 			n = int64(len(rows))
 		}
 		parts := []string{fmt.Sprintf(t.S("step_rows"), n)}
+		if n == 1 {
+			parts[0] = t.S("step_row")
+		}
 		for _, x := range []struct {
 			key string
 			n   int64
