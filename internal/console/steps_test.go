@@ -242,7 +242,7 @@ func TestRequestSteps(t *testing.T) {
 	_, _, body = h.request("GET", "/console/requests/"+access.ID, token, nil)
 	containsAll(t, "the steps box", body, "1 of 2 steps done.")
 	li := stepItem(t, body, "Shop database")
-	containsAll(t, "the shop's step", li, `class="step st-done"`, `aria-hidden="true">✓</span> Done`, "<code>customers</code></dt><dd>1 rows", "<code>orders</code></dt><dd>2 rows")
+	containsAll(t, "the shop's step", li, `class="step st-done"`, `aria-hidden="true">✓</span> Done`, "<code>customers</code></dt><dd>1 row", "<code>orders</code></dt><dd>2 rows")
 	if strings.Contains(li, "<form") || strings.Contains(li, "gift") {
 		t.Error("the done shop step offers an action, or shows a row's value")
 	}
