@@ -14,8 +14,14 @@
 //     pool of -workers workers per database, and the wall time until the
 //     last package is built.
 //
-// The job runner does not queue the requests yet, so the benchmark drives
-// the engine directly. It creates its databases (connbench) if they are
+// These drive the engine directly. With -runner, the -requests queued
+// access requests are measured end to end instead, through the request
+// machinery (see runner.go): filed, verified and approved in a Custos
+// store, their 2 steps each run by the job runner (internal/jobs) until
+// every one is done, then completed, which rebuilds each package with the
+// systems' rows.
+//
+// It creates its databases (connbench) if they are
 // missing, builds its own data there (see seed.go), reuses it on a later
 // run when a finished seed of the same size is there (a run of another
 // size drops its tables there and seeds again), and leaves it in place.
@@ -24,6 +30,7 @@
 //
 //	go run ./cmd/custos-connectorbench -customers 20000        # a quick run
 //	go run ./cmd/custos-connectorbench -o /tmp/connbench.md    # the size
+//	go run ./cmd/custos-connectorbench -skip-seed -runner      # 1,000 requests through the job runner
 package main
 
 import (
