@@ -57,17 +57,10 @@ func runnerManifest() (*manifest.Manifest, error) {
 		fmt.Fprintf(&b, "      - id: %s\n        name: %s\n        kind: %s\n        role: controller\n        requests: [access]\n        connection: {env: %s}\n        dataset: %s\n",
 			s.id, s.name, s.kind, s.env, ds)
 	}
-	b.WriteString("    jurisdictions:\n")
-	y := string(manifest.DemoYAML())
-	if strings.Count(y, "    jurisdictions:\n") != 1 || strings.Count(y, "    data_categories:\n") != 1 {
-		return nil, fmt.Errorf("the demo manifest no longer has one site with jurisdictions and data categories")
-	}
-	y = strings.Replace(y, "    jurisdictions:\n", b.String(), 1)
 
 	// The categories the shop uses that the demo site does not declare.
-	demo := manifest.Demo().Site("demo")
 	declared := map[string]bool{}
-	for _, c := range demo.DataCategories {
+	for _, c := range manifest.Demo().Site("demo").DataCategories {
 		declared[c.ID] = true
 	}
 	var missing []string
@@ -78,13 +71,7 @@ func runnerManifest() (*manifest.Manifest, error) {
 			}
 		}
 	}
-	var cats strings.Builder
-	cats.WriteString("    data_categories:\n")
-	for _, c := range missing {
-		fmt.Fprintf(&cats, "      - id: %s\n        retention: 2y\n        purposes: [contact]\n        source: subject\n", c)
-	}
-	y = strings.Replace(y, "    data_categories:\n", cats.String(), 1)
-	return manifest.Parse("connbench.yaml", []byte(y))
+	return manifest.Parse("connbench.yaml", manifest.DemoYAMLWithSystems(b.String(), missing...))
 }
 
 // manifestDataset is shop.Dataset() as a manifest must describe it: the

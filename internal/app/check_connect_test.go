@@ -51,17 +51,10 @@ func TestCheckConnect(t *testing.T) {
                 - {name: customer_id, category: user.unique_id}
                 - {name: note, category: user.content.private}
                 - {name: gift_message, category: user.content.private}
-    jurisdictions:
 `
-	y := string(manifest.DemoYAML())
-	if !strings.Contains(y, "    jurisdictions:\n") {
-		t.Fatal("the demo manifest has no jurisdictions key where expected")
-	}
 	file := filepath.Join(dir, "custos.yaml")
-	y = strings.Replace(y, "    jurisdictions:\n", systems, 1)
 	// The shop's customer ids are a data category of their own.
-	y = strings.Replace(y, "    data_categories:\n", "    data_categories:\n      - id: user.unique_id\n        retention: 2y\n        purposes: [contact]\n        source: subject\n", 1)
-	if err := os.WriteFile(file, []byte(y), 0o600); err != nil {
+	if err := os.WriteFile(file, manifest.DemoYAMLWithSystems(systems, "user.unique_id"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	// Without --connect, the manifest is valid.

@@ -43,7 +43,6 @@ const crashSystems = `    systems:
               columns:
                 - {name: customer_id, category: user.unique_id}
                 - {name: note, category: user.content.private}
-    jurisdictions:
 `
 
 // TestKillNineResume kills the server with SIGKILL while it runs the step
@@ -92,10 +91,8 @@ func TestKillNineResume(t *testing.T) {
 	}
 	before := others()
 
-	y := strings.Replace(string(manifest.DemoYAML()), "    jurisdictions:\n", crashSystems, 1)
-	y = strings.Replace(y, "    data_categories:\n", "    data_categories:\n      - id: user.unique_id\n        retention: 2y\n        purposes: [contact]\n        source: subject\n", 1)
 	mfile := filepath.Join(dir, "custos.yaml")
-	if err := os.WriteFile(mfile, []byte(y), 0o600); err != nil {
+	if err := os.WriteFile(mfile, manifest.DemoYAMLWithSystems(crashSystems, "user.unique_id"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	m, err := manifest.LoadFile(mfile)

@@ -81,16 +81,12 @@ const shopSystems = `    systems:
           en: Look in the archive cabinet for letters from the person.
           fr: Cherchez les lettres de la personne dans l'armoire.
           de: Suchen Sie die Briefe der Person im Archivschrank.
-    jurisdictions:
 `
 
 // shopManifest is the demo manifest with the shop and the archive.
 func shopManifest(t *testing.T) *manifest.Manifest {
 	t.Helper()
-	y := string(manifest.DemoYAML())
-	y = strings.Replace(y, "    jurisdictions:\n", shopSystems, 1)
-	y = strings.Replace(y, "    data_categories:\n", "    data_categories:\n      - id: user.unique_id\n        retention: 2y\n        purposes: [contact]\n        source: subject\n", 1)
-	m, err := manifest.Parse("shop.yaml", []byte(y))
+	m, err := manifest.Parse("shop.yaml", manifest.DemoYAMLWithSystems(shopSystems, "user.unique_id"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -411,9 +407,8 @@ const crmSystem = `      - id: crm
 // waiting for the processor's answer as the webhook connector does; the
 // console offers Retry for it, not "Mark done".
 func TestRequestStepsThreeKinds(t *testing.T) {
-	y := strings.Replace(string(manifest.DemoYAML()), "    jurisdictions:\n", strings.Replace(shopSystems, "      - id: archive\n", crmSystem+"      - id: archive\n", 1), 1)
-	y = strings.Replace(y, "    data_categories:\n", "    data_categories:\n      - id: user.unique_id\n        retention: 2y\n        purposes: [contact]\n        source: subject\n", 1)
-	m, err := manifest.Parse("shop.yaml", []byte(y))
+	systems := strings.Replace(shopSystems, "      - id: archive\n", crmSystem+"      - id: archive\n", 1)
+	m, err := manifest.Parse("shop.yaml", manifest.DemoYAMLWithSystems(systems, "user.unique_id"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -59,17 +59,13 @@ const shopSystems = `    systems:
           en: Look for the person's letters in the archive cabinet.
           fr: Cherchez les lettres de la personne dans l'armoire.
           de: Suchen Sie die Briefe der Person im Archivschrank.
-    jurisdictions:
 `
 
 // shopManifest is the demo manifest with a SQLite shop and a manual
 // archive.
 func shopManifest(t *testing.T) *manifest.Manifest {
 	t.Helper()
-	y := string(manifest.DemoYAML())
-	y = strings.Replace(y, "    jurisdictions:\n", shopSystems, 1)
-	y = strings.Replace(y, "    data_categories:\n", "    data_categories:\n      - id: user.unique_id\n        retention: 2y\n        purposes: [contact]\n        source: subject\n", 1)
-	m, err := manifest.Parse("shop.yaml", []byte(y))
+	m, err := manifest.Parse("shop.yaml", manifest.DemoYAMLWithSystems(shopSystems, "user.unique_id"))
 	if err != nil {
 		t.Fatal(err)
 	}

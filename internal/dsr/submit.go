@@ -83,8 +83,9 @@ func (s *Service) Submit(ctx context.Context, in Submission, meta Meta) (*Ticket
 	}
 	hash := s.EmailHash(in.Email)
 	now := s.now()
-	if !s.limiter.allow("client:"+meta.Client, s.Limits.withDefaults().PerIP, s.Limits.withDefaults().Window, now) ||
-		!s.limiter.allow("addr:"+hash, s.Limits.withDefaults().PerAddress, s.Limits.withDefaults().Window, now) {
+	limits := s.Limits.withDefaults()
+	if !s.limiter.allow("client:"+meta.Client, limits.PerIP, limits.Window, now) ||
+		!s.limiter.allow("addr:"+hash, limits.PerAddress, limits.Window, now) {
 		return nil, custos.Errorf(custos.ETOOMANY, "too many requests from here or for this address; try again in an hour")
 	}
 
@@ -102,7 +103,7 @@ func (s *Service) Submit(ctx context.Context, in Submission, meta Meta) (*Ticket
 	if err != nil {
 		return nil, err
 	}
-	if n >= s.Limits.withDefaults().RequestsPerDay {
+	if n >= limits.RequestsPerDay {
 		return nil, custos.Errorf(custos.ETOOMANY, "too many requests for this address today; try again tomorrow")
 	}
 

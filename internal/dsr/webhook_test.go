@@ -27,8 +27,7 @@ func (fixedSecrets) Secret(*manifest.Secret) ([]byte, error) { return crmSecret,
 // crmManifest is the demo manifest with a CRM reached by webhook at url.
 func crmManifest(t *testing.T, url string) *manifest.Manifest {
 	t.Helper()
-	y := string(manifest.DemoYAML())
-	y = strings.Replace(y, "    jurisdictions:\n", `    systems:
+	m, err := manifest.Parse("crm.yaml", manifest.DemoYAMLWithSystems(`    systems:
       - id: crm
         name: CRM
         kind: webhook
@@ -37,9 +36,7 @@ func crmManifest(t *testing.T, url string) *manifest.Manifest {
         webhook:
           url: `+url+`
           secret: {env: CRM_SECRET}
-    jurisdictions:
-`, 1)
-	m, err := manifest.Parse("crm.yaml", []byte(y))
+`))
 	if err != nil {
 		t.Fatal(err)
 	}

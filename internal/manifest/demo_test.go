@@ -99,3 +99,22 @@ func TestDemoCopies(t *testing.T) {
 		t.Error("Schema returns the embedded bytes, not a copy")
 	}
 }
+
+func TestDemoYAMLWithSystems(t *testing.T) {
+	y := DemoYAMLWithSystems(`    systems:
+      - id: archive
+        name: Paper archive
+        kind: manual
+        role: controller
+        requests: [access]
+        instructions: {en: Look in the cabinet., fr: Cherchez dans l'armoire., de: Suchen Sie im Schrank.}
+`, "user.unique_id")
+	m, err := Parse("demo.yaml", y)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := m.Site("demo")
+	if s.System("archive") == nil || s.DataCategory("user.unique_id") == nil {
+		t.Errorf("systems %v, the added category missing: %v", s.Systems, s.DataCategory("user.unique_id") == nil)
+	}
+}
