@@ -1,8 +1,8 @@
 package staff
 
 import (
-	"crypto/rand"
 	"encoding/base64"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -159,12 +159,16 @@ func TestRepeatedUnit(t *testing.T) {
 }
 
 func TestCheckPasswordPolicyRandom(t *testing.T) {
-	// Random passwords pass: the pattern checks do not misfire.
+	// Random passwords pass: the pattern checks do not misfire. The source
+	// is seeded so that a run is repeatable: about one random password in a
+	// million really does repeat a character too often, and one in about
+	// 80,000 holds the address's name in some case.
+	src := rand.NewChaCha8([32]byte{'c', 'u', 's', 't', 'o', 's'})
 	for i := 0; i < 2000; i++ {
-		b := make([]byte, 16)
-		rand.Read(b)
-		pw := base64.RawURLEncoding.EncodeToString(b)[:16]
-		if err := CheckPasswordPolicy(pw, "jane@example.org"); err != nil && !strings.Contains(pw, "jane") {
+		b := make([]byte, 12)
+		src.Read(b)
+		pw := base64.RawURLEncoding.EncodeToString(b)
+		if err := CheckPasswordPolicy(pw, "jane@example.org"); err != nil && !strings.Contains(strings.ToLower(pw), "jane") {
 			t.Errorf("random %q rejected: %v", pw, err)
 		}
 	}
