@@ -221,8 +221,10 @@ if the new one has problems they are logged and the old one stays.`)
 	if err != nil {
 		return err
 	}
+	// Replays: webhook callbacks received are remembered in the database,
+	// so a replay is refused on whichever node it arrives.
 	requests := &dsr.Service{Store: db, Consents: db, Audit: db, Recorder: svc, Staff: db, Manifest: current.Load,
-		Key: reqKey, PublicURL: c.publicURL, AnswerTTL: c.answerTTL, Log: log}
+		Key: reqKey, PublicURL: c.publicURL, AnswerTTL: c.answerTTL, Log: log, Replays: db}
 	if sender != nil {
 		deliverer := &mail.Deliverer{Queue: db, Sender: sender, Log: log, Interval: time.Minute}
 		requests.Kick = deliverer.Kick

@@ -94,8 +94,9 @@ func (c *Console) Routes() []Route {
 		{"POST /console/requests/{id}/extend", staff.PermManageRequests, c.requestAction("extended", true, c.extendRequest)},
 		{"POST /console/requests/{id}/complete", staff.PermManageRequests, c.requestAction("completed", true, c.completeRequest)},
 		{"POST /console/requests/{id}/lift", staff.PermManageRequests, c.requestAction("lifted", false, c.liftMark)},
-		{"POST /console/requests/{id}/steps/{job}/retry", staff.PermManageRequests, c.stepAction("retried", c.retryStep)},
-		{"POST /console/requests/{id}/steps/{job}/done", staff.PermManageRequests, c.stepAction("step_done", c.completeStep)},
+		{"POST /console/requests/{id}/steps/{job}/retry", staff.PermManageRequests, c.stepAction("retried", 0, c.retryStep)},
+		{"POST /console/requests/{id}/steps/{job}/done", staff.PermManageRequests, c.stepAction("step_done", dsr.MaxStepFileBytes, c.completeStep)},
+		{"POST /console/requests/{id}/steps/{job}/correct", staff.PermManageRequests, c.stepAction("corrected", 0, c.correctStep)},
 		// Mails hold people's addresses and verification codes: those who
 		// act on requests read them, not the auditor.
 		{"GET /console/outbox", staff.PermManageRequests, c.outboxPage},

@@ -417,7 +417,7 @@ func TestHostileInputIsInert(t *testing.T) {
 		}
 	}
 	drain(t, runner)
-	if err := h.dsr.CompleteStep(ctx, "test", noted.ID, h.stepsOf(noted.ID)["archive"].ID, hostile[0]+"\n"+hostile[1]); err != nil {
+	if err := h.dsr.CompleteStep(ctx, "test", noted.ID, h.stepsOf(noted.ID)["archive"].ID, hostile[0]+"\n"+hostile[1], nil); err != nil {
 		t.Fatal(err)
 	}
 	eng.fail(errors.New(hostile[0] + hostile[1]))

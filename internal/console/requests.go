@@ -2,9 +2,11 @@ package console
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"math"
+	"mime"
 	"net/http"
 	"net/url"
 	"slices"
@@ -32,6 +34,10 @@ const queueLimit = 500
 // requestFormBytes caps the body of a request's forms: a note is up to
 // 4,000 characters, each up to 4 bytes, then URL-encoded.
 const requestFormBytes = 64 << 10
+
+// uploadTimeout bounds the reading of a form with files: 10 MB at about
+// 300 kbit/s.
+const uploadTimeout = 5 * time.Minute
 
 // option is one choice of a select.
 type option struct{ Value, Label string }
@@ -286,8 +292,11 @@ type resultView struct {
 // requestDraft is what a failed form sent, shown again.
 type requestDraft struct {
 	Note, DenyReason, DenyNote, ExtendReason string
-	Step                                     int64 // the step whose "mark done" note is StepNote
+	Step                                     int64 // the step whose "mark done" note is StepNote, or whose correction is below
 	StepNote                                 string
+	// A correction refused: what was ticked and typed, by table.column.
+	Correct, Clear map[string]bool
+	Values         map[string]string
 }
 
 type requestData struct {
@@ -319,7 +328,7 @@ type requestData struct {
 // flashes are the messages a redirect after an action may ask for.
 var flashes = map[string]string{"noted": "done_noted", "assigned": "done_assigned", "approved": "done_approved",
 	"denied": "done_denied", "extended": "done_extended", "completed": "done_completed", "lifted": "done_lifted",
-	"retried": "done_retried", "step_done": "done_step"}
+	"retried": "done_retried", "step_done": "done_step", "corrected": "done_corrected"}
 
 func (c *Console) requestPage(w http.ResponseWriter, r *http.Request, u *custos.StaffUser) {
 	if c.requestsOff(w, r, u) {
@@ -533,6 +542,13 @@ func assignable(x *custos.StaffUser) bool {
 // request's page with the done message; a refusal shows the page again
 // with its message.
 func (c *Console) requestAction(done string, versioned bool, act func(ctx context.Context, u *custos.StaffUser, id string, version int64, f url.Values) (requestDraft, error)) func(http.ResponseWriter, *http.Request, *custos.StaffUser) {
+	return c.requestUpload(done, versioned, 0, act)
+}
+
+// requestUpload is requestAction for a form that may carry files (a
+// multipart form) of up to upload bytes in all. The files are read into
+// memory, never to a temporary file: they hold personal data.
+func (c *Console) requestUpload(done string, versioned bool, upload int64, act func(ctx context.Context, u *custos.StaffUser, id string, version int64, f url.Values) (requestDraft, error)) func(http.ResponseWriter, *http.Request, *custos.StaffUser) {
 	return func(w http.ResponseWriter, r *http.Request, u *custos.StaffUser) {
 		if c.requestsOff(w, r, u) {
 			return
@@ -543,9 +559,26 @@ func (c *Console) requestAction(done string, versioned bool, act func(ctx contex
 			return
 		}
 		t := messagesFor(r)
-		r.Body = http.MaxBytesReader(w, r.Body, requestFormBytes)
-		if err := r.ParseForm(); err != nil {
-			c.renderRequest(w, r, u, id, http.StatusBadRequest, t.S("form_too_large"), "", requestDraft{})
+		r.Body = http.MaxBytesReader(w, r.Body, requestFormBytes+upload)
+		var err error
+		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); upload > 0 && mt == "multipart/form-data" {
+			// The server's read timeout is for forms; files on a slow
+			// line take longer.
+			http.NewResponseController(w).SetReadDeadline(time.Now().Add(uploadTimeout))
+			err = r.ParseMultipartForm(requestFormBytes + upload)
+		} else {
+			err = r.ParseForm()
+		}
+		if err != nil {
+			msg := t.S("form_too_large")
+			var tooLarge *http.MaxBytesError
+			switch {
+			case upload > 0 && errors.As(err, &tooLarge):
+				msg = fmt.Sprintf(t.S("files_too_large"), upload>>20)
+			case upload > 0:
+				msg = t.S("form_unreadable")
+			}
+			c.renderRequest(w, r, u, id, http.StatusBadRequest, msg, "", requestDraft{})
 			return
 		}
 		var version int64
@@ -567,7 +600,8 @@ func (c *Console) requestAction(done string, versioned bool, act func(ctx contex
 }
 
 // requestLabels names dsr's form fields with the console's text keys.
-var requestLabels = map[string]string{"note": "note", "reason": "reason", "assignee": "assign_to", "mark": "marks", "step": "step"}
+var requestLabels = map[string]string{"note": "note", "reason": "reason", "assignee": "assign_to", "mark": "marks", "step": "step",
+	"file": "step_files_done", "changes": "correct", "correct": "correct"}
 
 // requestFailure shows the request again with why the action was refused.
 func (c *Console) requestFailure(w http.ResponseWriter, r *http.Request, u *custos.StaffUser, id string, version int64, err error, draft requestDraft) {

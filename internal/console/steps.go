@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -72,6 +73,26 @@ type stepRow struct {
 	CanRetry     bool
 	CanDone      bool
 	Note         string // the draft of its "mark done" form
+	Files        string // the label of its "mark done" form's file input (access, portability); "": none
+	DoneFiles    []string
+	Correction   *correctionForm // a rectification in a database: the columns to correct
+}
+
+// correctionForm is the form of a rectification's step in a database:
+// each column the dataset lets a rectification change, what the person's
+// rows hold in it now, and the new value to approve.
+type correctionForm struct {
+	Fields []correctionField
+	Error  string // the database could not be read
+}
+
+type correctionField struct {
+	Key                     string // table.column: the form's names
+	Table, Column, Category string
+	Current                 string // the values now, in words
+	Rows                    int
+	Correct, Clear          bool // the draft of a refused correction
+	Value                   string
 }
 
 // stepsView is the "Steps" box of an approved request.
@@ -88,18 +109,6 @@ func systemKind(t *messages, kind string) string {
 		return t.S("sk_" + kind)
 	}
 	return kind
-}
-
-// systemInstructions are sys's instructions in locale, or the site's first
-// locale, as dsr gives them to a step.
-func systemInstructions(site *manifest.Site, sys *manifest.System, locale string) string {
-	if s, ok := sys.Instructions[locale]; ok {
-		return s
-	}
-	if len(site.Locales) > 0 {
-		return sys.Instructions[site.Locales[0]]
-	}
-	return ""
 }
 
 // byHand reports whether the step of a request of type rt in a SQL system
@@ -163,7 +172,7 @@ func (c *Console) plan(ctx context.Context, t *messages, rq *custos.Request) *pl
 		case sys.Kind == manifest.SystemManual:
 			ps.Note = t.S("plan_manual")
 			if site != nil {
-				ps.Instructions = systemInstructions(site, sys, rq.Locale)
+				ps.Instructions = dsr.Instructions(site, sys, rq.Locale)
 			}
 		case sys.Kind == manifest.SystemWebhook:
 			ps.Note = t.S("plan_webhook")
@@ -171,6 +180,8 @@ func (c *Console) plan(ctx context.Context, t *messages, rq *custos.Request) *pl
 		case p.Error != "":
 		case c.Requests.Engines == nil:
 			ps.Note = t.S("plan_no_engines")
+		case rq.Type == custos.RequestRectification:
+			ps.Note = t.S("plan_sql_correction")
 		case byHand(rq.Type):
 			ps.Note = t.S("plan_sql_by_hand")
 		case len(p.Tables) == 0:
@@ -218,11 +229,11 @@ func (c *Console) steps(ctx context.Context, t *messages, rq *custos.Request, na
 		switch j.State {
 		case custos.JobDone:
 			row.Mark, row.State = "✓", t.S("st_done")
-			row.Results, row.DoneNote, row.DoneBy = stepResult(t, j.Result, names)
+			row.Results, row.DoneNote, row.DoneBy, row.DoneFiles = stepResult(t, j.Result, names)
 		case custos.JobRunning:
 			row.Mark, row.State = "▶", t.S("st_running")
 		case custos.JobWaiting:
-			row.Mark = "⏸"
+			row.Mark = "‖" // a pause; ⏸ is missing from common fonts
 			var w struct {
 				Instructions string `json:"instructions"`
 			}
@@ -238,6 +249,12 @@ func (c *Console) steps(ctx context.Context, t *messages, rq *custos.Request, na
 			case st.System == nil:
 				row.State, row.Waiting = t.S("st_waiting_staff"), t.S("step_wait_gone")
 				row.CanDone, row.CanRetry = true, true
+			case rq.Type == custos.RequestRectification:
+				row.State, row.Waiting = t.S("st_waiting_staff"), t.S("step_wait_correction")
+				row.CanDone = true
+				if canManage {
+					row.Correction = c.correctionForm(ctx, t, rq, j.ID, draft)
+				}
 			default:
 				row.State, row.Waiting = t.S("st_waiting_staff"), t.S("step_wait_sql")
 				row.CanDone = true
@@ -245,12 +262,20 @@ func (c *Console) steps(ctx context.Context, t *messages, rq *custos.Request, na
 		case custos.JobFailed:
 			row.Mark, row.State = "⚠", fmt.Sprintf(t.S("st_failed"), when(j.NextAt))
 			row.Error, row.CanRetry = j.Error, true
+			if canManage && rq.Type == custos.RequestRectification && st.System != nil && st.System.IsSQL() {
+				row.Correction = c.correctionForm(ctx, t, rq, j.ID, draft)
+			}
 		case custos.JobDead:
 			row.Mark, row.State = "✗", fmt.Sprintf(t.S("st_dead"), j.Attempts)
 			if j.Attempts == 1 {
 				row.State = t.S("st_dead_one")
 			}
 			row.Error, row.CanRetry = j.Error, true
+			if canManage && rq.Type == custos.RequestRectification && st.System != nil && st.System.IsSQL() {
+				// Refused as it ran (a value the database would not take,
+				// a dataset changed since): approve a correction again.
+				row.Correction = c.correctionForm(ctx, t, rq, j.ID, draft)
+			}
 		default: // pending
 			row.Mark, row.State = "○", t.S("st_pending")
 			var first []string
@@ -269,6 +294,9 @@ func (c *Console) steps(ctx context.Context, t *messages, rq *custos.Request, na
 		}
 		if !canManage {
 			row.CanRetry, row.CanDone = false, false
+		}
+		if row.CanDone && st.System != nil && (rq.Type == custos.RequestAccess || rq.Type == custos.RequestPortability) {
+			row.Files = fmt.Sprintf(t.S("step_files"), dsr.MaxStepFiles, dsr.MaxStepFileBytes>>20)
 		}
 		if draft.Step == j.ID {
 			row.Note = draft.StepNote
@@ -290,7 +318,7 @@ func (c *Console) steps(ctx context.Context, t *messages, rq *custos.Request, na
 // stepResult reads what a done step did: its counts per table (a SQL
 // step's rows are never shown here: the access package holds them), or
 // the note of a step marked done by hand.
-func stepResult(t *messages, result json.RawMessage, names map[string]string) (counts []fact, note, by string) {
+func stepResult(t *messages, result json.RawMessage, names map[string]string) (counts []fact, note, by string, files []string) {
 	var r struct {
 		Tables []struct {
 			Table    string          `json:"table"`
@@ -303,9 +331,16 @@ func stepResult(t *messages, result json.RawMessage, names map[string]string) (c
 		} `json:"tables"`
 		Note   string `json:"note"`
 		DoneBy string `json:"done_by"`
+		Files  []struct {
+			Name string `json:"name"`
+			Size int    `json:"size"`
+		} `json:"files"`
 	}
 	if json.Unmarshal(result, &r) != nil {
-		return nil, "", ""
+		return nil, "", "", nil
+	}
+	for _, f := range r.Files {
+		files = append(files, fmt.Sprintf("%s (%s)", f.Name, byteSize(f.Size)))
 	}
 	for _, tb := range r.Tables {
 		var n int64
@@ -333,23 +368,75 @@ func stepResult(t *messages, result json.RawMessage, names map[string]string) (c
 			by = r.DoneBy
 		}
 	}
-	return counts, r.Note, by
+	return counts, r.Note, by, files
+}
+
+// byteSize is n bytes in words a person reads: 512 B, 14 KB, 3.2 MB.
+func byteSize(n int) string {
+	switch {
+	case n < 1000:
+		return fmt.Sprintf("%d B", n)
+	case n < 1000*1000:
+		return fmt.Sprintf("%d KB", (n+500)/1000)
+	}
+	return fmt.Sprintf("%.1f MB", float64(n)/1e6)
+}
+
+// correctionForm builds the correction form of rectification step job:
+// the columns to correct with their values now, read from the database
+// (for staff who manage requests only), and the draft of a refused one.
+func (c *Console) correctionForm(ctx context.Context, t *messages, rq *custos.Request, job int64, draft requestDraft) *correctionForm {
+	ctx, cancel := context.WithTimeout(ctx, previewTimeout)
+	defer cancel()
+	fields, err := c.Requests.Correction(ctx, rq.ID, job)
+	if err != nil {
+		c.Log.Error("console: reading a correction's columns", "request", rq.ID, "step", job, "err", err)
+		return &correctionForm{Error: t.S("correct_failed")}
+	}
+	f := &correctionForm{}
+	if len(fields) == 0 {
+		f.Error = t.S("correct_none")
+		return f
+	}
+	for _, x := range fields {
+		cf := correctionField{Key: x.Table + "." + x.Column, Table: x.Table, Column: x.Column, Category: x.Category, Rows: x.Rows}
+		cur := slices.Clone(x.Current)
+		if x.Null {
+			cur = append(cur, t.S("correct_empty"))
+		}
+		switch {
+		case x.Rows == 0:
+			cf.Current = t.S("correct_no_rows")
+		case len(cur) == 0:
+			cf.Current = t.S("correct_empty")
+		default:
+			cf.Current = strings.Join(cur, " · ")
+			if x.More {
+				cf.Current += " …"
+			}
+		}
+		if draft.Step == job {
+			cf.Correct, cf.Clear, cf.Value = draft.Correct[cf.Key], draft.Clear[cf.Key], draft.Values[cf.Key]
+		}
+		f.Fields = append(f.Fields, cf)
+	}
+	return f
 }
 
 // stepAction is a POST on one step of a request, {job} in its path: a
 // step not of the request, or none, is refused with a message on the
 // request's page.
-func (c *Console) stepAction(done string, act func(ctx context.Context, u *custos.StaffUser, id string, job int64, f url.Values) (requestDraft, error)) func(http.ResponseWriter, *http.Request, *custos.StaffUser) {
+func (c *Console) stepAction(done string, upload int64, act func(ctx context.Context, u *custos.StaffUser, id string, job int64, r *http.Request) (requestDraft, error)) func(http.ResponseWriter, *http.Request, *custos.StaffUser) {
 	return func(w http.ResponseWriter, r *http.Request, u *custos.StaffUser) {
 		job, err := strconv.ParseInt(r.PathValue("job"), 10, 64)
 		if err != nil || job <= 0 {
 			job = 0
 		}
-		c.requestAction(done, false, func(ctx context.Context, u *custos.StaffUser, id string, _ int64, f url.Values) (requestDraft, error) {
+		c.requestUpload(done, false, upload, func(ctx context.Context, u *custos.StaffUser, id string, _ int64, _ url.Values) (requestDraft, error) {
 			if job == 0 {
 				return requestDraft{}, custos.Invalid(custos.FieldError{Field: "step", Message: "no such step"})
 			}
-			d, err := act(ctx, u, id, job, f)
+			d, err := act(ctx, u, id, job, r)
 			if custos.ErrorCode(err) == custos.ENOTFOUND {
 				// The request exists (or the page will say it does not):
 				// the step is not one of its.
@@ -360,11 +447,71 @@ func (c *Console) stepAction(done string, act func(ctx context.Context, u *custo
 	}
 }
 
-func (c *Console) retryStep(ctx context.Context, u *custos.StaffUser, id string, job int64, _ url.Values) (requestDraft, error) {
+func (c *Console) retryStep(ctx context.Context, u *custos.StaffUser, id string, job int64, _ *http.Request) (requestDraft, error) {
 	return requestDraft{}, c.Requests.RetryStep(ctx, u.ID, id, job)
 }
 
-func (c *Console) completeStep(ctx context.Context, u *custos.StaffUser, id string, job int64, f url.Values) (requestDraft, error) {
-	note := f.Get("note")
-	return requestDraft{Step: job, StepNote: note}, c.Requests.CompleteStep(ctx, u.ID, id, job, note)
+// completeStep marks a step done with a note and, from a multipart form,
+// its files.
+func (c *Console) completeStep(ctx context.Context, u *custos.StaffUser, id string, job int64, r *http.Request) (requestDraft, error) {
+	note := r.PostForm.Get("note")
+	d := requestDraft{Step: job, StepNote: note}
+	var files []dsr.StepFile
+	if r.MultipartForm != nil {
+		for _, fh := range r.MultipartForm.File["file"] {
+			if fh.Filename == "" && fh.Size == 0 {
+				continue // the file input left empty
+			}
+			f, err := fh.Open()
+			if err != nil {
+				return d, err
+			}
+			b, err := io.ReadAll(f)
+			f.Close()
+			if err != nil {
+				return d, err
+			}
+			files = append(files, dsr.StepFile{Name: fh.Filename, MediaType: fh.Header.Get("Content-Type"), Data: b})
+		}
+	}
+	return d, c.Requests.CompleteStep(ctx, u.ID, id, job, note, files)
+}
+
+// correctStep approves a rectification's correction: for each column
+// ticked "correct" (correct=table.column), its new value (v:table.column),
+// or none if "clear" is ticked too.
+func (c *Console) correctStep(ctx context.Context, u *custos.StaffUser, id string, job int64, r *http.Request) (requestDraft, error) {
+	f := r.PostForm
+	d := requestDraft{Step: job, Correct: map[string]bool{}, Clear: map[string]bool{}, Values: map[string]string{}}
+	for k, vs := range f {
+		if key, ok := strings.CutPrefix(k, "v:"); ok && len(vs) > 0 {
+			d.Values[key] = vs[0]
+		}
+	}
+	for _, key := range f["clear"] {
+		d.Clear[key] = true
+	}
+	changes := map[string]map[string]*string{}
+	var bad []custos.FieldError
+	for _, key := range f["correct"] {
+		d.Correct[key] = true
+		table, col, ok := strings.Cut(key, ".")
+		if !ok || table == "" || col == "" {
+			bad = append(bad, custos.FieldError{Field: "correct", Message: "not a table.column"})
+			continue
+		}
+		if changes[table] == nil {
+			changes[table] = map[string]*string{}
+		}
+		if d.Clear[key] {
+			changes[table][col] = nil
+			continue
+		}
+		v := d.Values[key]
+		changes[table][col] = &v
+	}
+	if len(bad) > 0 {
+		return d, custos.Invalid(bad...)
+	}
+	return d, c.Requests.ApproveCorrection(ctx, u.ID, id, job, changes)
 }

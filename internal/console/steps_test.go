@@ -1,20 +1,25 @@
 package console_test
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"io"
+	"maps"
+	"mime/multipart"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/custos-privacy/custos/internal/connector/conntest"
 	"github.com/custos-privacy/custos/internal/connector/sqlds"
 	"github.com/custos-privacy/custos/internal/custos"
 	"github.com/custos-privacy/custos/internal/dsr"
@@ -37,7 +42,7 @@ func (s *shopEngines) Engine(ctx context.Context, site *manifest.Site, sys *mani
 	if err != nil {
 		return nil, err
 	}
-	return sqlds.New(sys.Kind, s.db, sys.Dataset, sqlds.SiteHold(site), bytes.Repeat([]byte{9}, 32))
+	return conntest.ShopEngines{DB: s.db}.Engine(ctx, site, sys)
 }
 
 func (s *shopEngines) fail(err error) {
@@ -93,28 +98,10 @@ func shopManifest(t *testing.T) *manifest.Manifest {
 	return m
 }
 
-// openShop creates the shop: Ada (ada@example.com) with two orders, Bob
-// with one.
-func openShop(t *testing.T) *sql.DB {
-	t.Helper()
-	db, err := sqlds.Open(context.Background(), "sqlite", filepath.Join(t.TempDir(), "shop.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.Exec(`CREATE TABLE customers (id INTEGER PRIMARY KEY, email TEXT NOT NULL, name TEXT);
-		CREATE TABLE orders (id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL REFERENCES customers (id), note TEXT);
-		INSERT INTO customers VALUES (1, 'ada@example.com', 'Ada'), (2, 'bob@example.com', 'Bob');
-		INSERT INTO orders VALUES (10, 1, 'gift'), (11, 1, NULL), (20, 2, 'for Bob')`); err != nil {
-		t.Fatal(err)
-	}
-	return db
-}
-
 // withShop gives h's requests the shop's steps: a job table, the shop's
 // engines, and a runner the test drives.
 func (h *harness) withShop() (*shopEngines, *jobs.Runner) {
-	eng := &shopEngines{db: openShop(h.t)}
+	eng := &shopEngines{db: conntest.TinyShop(h.t)}
 	h.dsr.Jobs, h.dsr.Engines = h.db, eng
 	return eng, &jobs.Runner{Store: h.db, Handlers: map[string]jobs.Handler{custos.JobRequestStep: h.dsr.RunStep}, Now: h.clock}
 }
@@ -457,4 +444,195 @@ func TestRequestStepsThreeKinds(t *testing.T) {
 	if r := h.stored(rq.ID); r.State != custos.StateCompleted {
 		t.Fatalf("after completing: %s", r.State)
 	}
+}
+
+// upload posts a multipart form with fields and files (name → content)
+// to path, as a browser sends a form with a file input.
+func (h *harness) upload(path, token string, fields url.Values, files map[string][]byte) (int, string, string) {
+	h.t.Helper()
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	for k, vs := range fields {
+		for _, v := range vs {
+			w.WriteField(k, v)
+		}
+	}
+	names := slices.Sorted(maps.Keys(files))
+	for _, name := range names {
+		fw, err := w.CreateFormFile("file", name)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		fw.Write(files[name])
+	}
+	w.Close()
+	req, err := http.NewRequest("POST", h.srv.URL+path, &buf)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	req.AddCookie(&http.Cookie{Name: "custos_session", Value: token})
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header.Get("Location"), string(b)
+}
+
+// TestRequestStepUpload: the manual step of an access request is marked
+// done with a note and files; files too large are refused with nothing
+// recorded; the files reach the answer's package; an erasure's manual
+// step offers no file input.
+func TestRequestStepUpload(t *testing.T) {
+	h := newHarness(t, shopManifest(t))
+	_, runner := h.withShop()
+	_, token := h.staffUser(custos.RolePrivacyOfficer, "officer@example.com")
+	rq := h.newRequest(dsr.Submission{Type: custos.RequestAccess, Region: "FR", Email: "ada@example.com"})
+	_, _, body := h.request("GET", "/console/requests/"+rq.ID, token, nil)
+	h.post(token, rq.ID, "approve", url.Values{"version": {h.version(body)}}, "approved")
+	drain(t, runner)
+	archive := h.stepsOf(rq.ID)["archive"]
+	_, _, body = h.request("GET", "/console/requests/"+rq.ID, token, nil)
+	containsAll(t, "the archive's step", stepItem(t, body, "Paper archive"), `enctype="multipart/form-data"`, `type="file"`, `name="file"`, "multiple",
+		"Files the system gave, for the answer", "(optional; up to 5 files, 10 MB in all)")
+
+	// Too large: refused before anything is read into the store.
+	status, _, body := h.upload(stepPath(rq.ID, archive.ID, "done"), token, url.Values{"note": {"Scans."}},
+		map[string][]byte{"scan.pdf": bytes.Repeat([]byte("x"), dsr.MaxStepFileBytes+2<<20)})
+	if status != http.StatusBadRequest || !strings.Contains(body, "The files are too large: 10 MB in all at most.") {
+		t.Errorf("too large: %d %s", status, body)
+	}
+	// An empty file: refused, naming the files.
+	status, _, body = h.upload(stepPath(rq.ID, archive.ID, "done"), token, url.Values{"note": {"Scans."}}, map[string][]byte{"empty.pdf": {}, "a.csv": []byte("a")})
+	if status != http.StatusUnprocessableEntity || !strings.Contains(body, "Files: file 2 is empty") {
+		t.Errorf("an empty file: %d %s", status, body[strings.Index(body, "<main"):][:400])
+	}
+	if got := h.stepsOf(rq.ID)["archive"]; got.State != custos.JobWaiting {
+		t.Fatalf("refused uploads changed the step to %s", got.State)
+	}
+
+	letters := []byte("date,subject\n2024-02-01,Parcel\n")
+	status, loc, _ := h.upload(stepPath(rq.ID, archive.ID, "done"), token, url.Values{"note": {"Two letters found."}},
+		map[string][]byte{"letters.csv": letters, "C:\\scans\\letter 2.pdf": []byte("%PDF-1.4")})
+	if status != http.StatusSeeOther || !strings.HasSuffix(loc, "?done=step_done") {
+		t.Fatalf("upload: %d %s", status, loc)
+	}
+	_, _, body = h.request("GET", loc, token, nil)
+	containsAll(t, "the done step", stepItem(t, body, "Paper archive"), "✓</span> Done", "Files</dt><dd>letter 2.pdf (8 B)<br>letters.csv (31 B)</dd>")
+	h.post(token, rq.ID, "complete", url.Values{"version": {h.version(body)}}, "completed")
+	a, err := h.db.Answer(context.Background(), rq.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(a.Data), int64(len(a.Data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, f := range zr.File {
+		if strings.HasPrefix(f.Name, "systems/") {
+			rc, _ := f.Open()
+			b, _ := io.ReadAll(rc)
+			rc.Close()
+			got[f.Name] = string(b)
+		}
+	}
+	want := map[string]string{"systems/archive/letters.csv": string(letters), "systems/archive/letter 2.pdf": "%PDF-1.4"}
+	if !maps.Equal(got, want) {
+		t.Errorf("the package's system files: %q, want %q", got, want)
+	}
+
+	// An erasure's manual step takes a note only.
+	er := h.newRequest(dsr.Submission{Type: custos.RequestErasure, Region: "FR", Email: "bob@example.com"})
+	_, _, body = h.request("GET", "/console/requests/"+er.ID, token, nil)
+	h.post(token, er.ID, "approve", url.Values{"version": {h.version(body)}}, "approved")
+	drain(t, runner)
+	_, _, body = h.request("GET", "/console/requests/"+er.ID, token, nil)
+	if li := stepItem(t, body, "Paper archive"); strings.Contains(li, `type="file"`) || strings.Contains(li, "multipart") {
+		t.Error("an erasure's manual step offers a file input")
+	}
+}
+
+// TestRequestCorrection: a rectification's step in the shop waits for the
+// officer, whose form shows each column the dataset lets a correction
+// change with the person's values now; a refused correction shows the
+// form again as typed, with the column named; the approved one is
+// written to the person's row only. The auditor sees no values and no
+// form.
+func TestRequestCorrection(t *testing.T) {
+	systems := strings.Replace(shopSystems, "        requests: [access, erasure]\n        connection", "        requests: [access, erasure, rectification]\n        connection", 1)
+	systems = strings.Replace(systems, "{name: name, category: user.name}", "{name: name, category: user.name, rectify: true}", 1)
+	systems = strings.Replace(systems, "{name: email, category: user.contact.email}", "{name: email, category: user.contact.email, rectify: true}", 1)
+	m, err := manifest.Parse("shop.yaml", manifest.DemoYAMLWithSystems(systems, "user.unique_id"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, m)
+	eng, runner := h.withShop()
+	_, token := h.staffUser(custos.RolePrivacyOfficer, "officer@example.com")
+	_, auditor := h.staffUser(custos.RoleAuditor, "auditor@example.com")
+	rq := h.newRequest(dsr.Submission{Type: custos.RequestRectification, Region: "FR", Email: "ada@example.com", Details: "My name is Ada King."})
+
+	_, _, body := h.request("GET", "/console/requests/"+rq.ID, token, nil)
+	containsAll(t, "the plan", body, "approve the correction column by column")
+	h.post(token, rq.ID, "approve", url.Values{"version": {h.version(body)}}, "approved")
+	drain(t, runner)
+	shop := h.stepsOf(rq.ID)["shop"]
+	if shop.State != custos.JobWaiting {
+		t.Fatalf("the shop's step: %s, want waiting", shop.State)
+	}
+	_, _, body = h.request("GET", "/console/requests/"+rq.ID, token, nil)
+	li := stepItem(t, body, "Shop database")
+	containsAll(t, "the correction form", li, "Waiting for staff", "tick each column to correct", `action="`+stepPath(rq.ID, shop.ID, "correct")+`"`,
+		`<code>customers.email</code>`, `<code>customers.name</code>`, "ada@example.com", "<div class=\"text\">Ada</div>", `name="v:customers.name"`,
+		`name="correct" value="customers.name"`, `name="clear" value="customers.name"`, "Approve the correction", "Mark done")
+	if strings.Contains(li, "Bob") || strings.Contains(li, "bob@example.com") {
+		t.Error("the form shows another person's values")
+	}
+	// The auditor sees the step, not the values, and no form.
+	_, _, abody := h.request("GET", "/console/requests/"+rq.ID, auditor, nil)
+	if li := stepItem(t, abody, "Shop database"); strings.Contains(li, "<form") || strings.Contains(li, "<div class=\"text\">Ada</div>") {
+		t.Error("the auditor sees the correction form or the person's values")
+	}
+	if status, _, _ := h.request("POST", stepPath(rq.ID, shop.ID, "correct"), auditor, url.Values{"correct": {"customers.name"}, "v:customers.name": {"X"}}); status != http.StatusForbidden {
+		t.Errorf("the auditor's correction: %d, want 403", status)
+	}
+
+	// Refused: nothing ticked; a column the dataset does not let change;
+	// an empty NOT NULL column. The form comes back as typed.
+	for _, tc := range []struct {
+		form url.Values
+		say  string
+	}{
+		{url.Values{"v:customers.name": {"Ada King"}}, "Correct: choose at least one column to correct"},
+		{url.Values{"correct": {"orders.note"}, "v:orders.note": {"x"}}, "orders.note: the column may not be rectified"},
+		{url.Values{"correct": {"customers.name", "customers.email"}, "v:customers.name": {"Ada King"}, "clear": {"customers.email"}}, "customers.email: the column cannot be empty (NOT NULL)"},
+	} {
+		status, _, body := h.request("POST", stepPath(rq.ID, shop.ID, "correct"), token, tc.form)
+		if status != http.StatusUnprocessableEntity || !strings.Contains(body, tc.say) {
+			t.Errorf("%v: %d, want 422 saying %q", tc.form, status, tc.say)
+		}
+		if tc.form.Get("v:customers.name") != "" && !strings.Contains(body, `name="v:customers.name" value="Ada King"`) {
+			t.Errorf("%v: the form lost what was typed", tc.form)
+		}
+	}
+	if got := h.stepsOf(rq.ID)["shop"]; got.State != custos.JobWaiting || len(got.Checkpoint) != 0 {
+		t.Fatalf("refused corrections changed the step: %s %s", got.State, got.Checkpoint)
+	}
+
+	body = h.post(token, rq.ID, "steps/"+strconv.FormatInt(shop.ID, 10)+"/correct", url.Values{"correct": {"customers.name"}, "v:customers.name": {"Ada King"}, "v:customers.email": {"ignored@example.com"}}, "corrected")
+	containsAll(t, "the page after approving", body, "The correction is approved; the step writes it shortly.", "Correction approved for Shop database: customers.name")
+	drain(t, runner)
+	_, _, body = h.request("GET", "/console/requests/"+rq.ID, token, nil)
+	containsAll(t, "the done step", stepItem(t, body, "Shop database"), "✓</span> Done", "<code>customers</code></dt><dd>1 row, 1 changed")
+	var name, email, bob string
+	eng.db.QueryRow(`SELECT name, email FROM customers WHERE id = 1`).Scan(&name, &email)
+	eng.db.QueryRow(`SELECT name FROM customers WHERE id = 2`).Scan(&bob)
+	if name != "Ada King" || email != "ada@example.com" || bob != "Bob" {
+		t.Errorf("after the correction: %q %q, Bob %q", name, email, bob)
+	}
+	h.post(token, rq.ID, "complete", url.Values{"version": {h.version(body)}}, "completed")
 }

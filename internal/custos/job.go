@@ -62,6 +62,7 @@ const (
 	AuditJobDone      = "job.done"      // a step finished (DetailsHash: its result)
 	AuditJobCompleted = "job.completed" // a waiting step was completed from outside (a callback, a manual task)
 	AuditJobRetried   = "job.retried"   // staff retried a failed, dead or waiting step
+	AuditJobCorrected = "job.corrected" // staff approved the correction a rectification step writes (DetailsHash: the columns)
 )
 
 // Job is one unit of background work in the job table: a step of a
@@ -169,11 +170,25 @@ type JobStore interface {
 	// returns ECONFLICT if the job is done already, ENOTFOUND if there is
 	// none, and else the job as stored.
 	CompleteWaiting(ctx context.Context, id int64, result json.RawMessage, audit *AuditEntry) (*Job, error)
+	// CompleteStaff is CompleteWaiting for staff who did a step by hand:
+	// only a waiting job is completed (ECONFLICT otherwise), so that a
+	// step queued or running meanwhile is not marked done under it.
+	CompleteStaff(ctx context.Context, id int64, result json.RawMessage, audit *AuditEntry) (*Job, error)
 	// RetryJob makes failed, dead or waiting job id pending and due at once,
 	// its attempts reset (its Checkpoint and last Error are kept), and
 	// appends audit (if not nil). It returns ECONFLICT for a job in another
 	// state, ENOTFOUND if there is none.
 	RetryJob(ctx context.Context, id int64, audit *AuditEntry) error
+	// RetryJobWith is RetryJob that also sets the job's Checkpoint: for
+	// what a step waited for from staff (the correction they approved),
+	// which its handler then reads. checkpoint must be JSON.
+	RetryJobWith(ctx context.Context, id int64, checkpoint json.RawMessage, audit *AuditEntry) error
+
+	// RedactJob replaces the result of done job id with result (JSON, no
+	// personal data) and clears its checkpoint: for a step whose personal
+	// data the request's answer now holds. ECONFLICT if the job is not
+	// done, ENOTFOUND if there is none.
+	RedactJob(ctx context.Context, id int64, result json.RawMessage) error
 
 	// Job returns job id (ENOTFOUND if none).
 	Job(ctx context.Context, id int64) (*Job, error)

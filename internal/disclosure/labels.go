@@ -94,6 +94,7 @@ type labels struct {
 	FileRequests    string
 	FileEvents      string
 	FileReadme      string
+	FileSystem      string // a file from another system; %s is its name
 	SummaryHead     string
 	Email           string
 	ConsentIDs      string
@@ -236,6 +237,7 @@ var allLabels = map[string]*labels{
 		FileRequests:    "Your requests, one row each, for spreadsheets.",
 		FileEvents:      "The history of your requests, one row per step, for spreadsheets.",
 		FileReadme:      "A description of the files and of their fields.",
+		FileSystem:      "What %s holds about you, as the system gave it.",
 		SummaryHead:     "In short",
 		Email:           "E-mail address",
 		ConsentIDs:      "Browser identifiers (consent ids)",
@@ -472,6 +474,7 @@ var allLabels = map[string]*labels{
 		FileRequests:    "Vos demandes, une par ligne, pour les tableurs.",
 		FileEvents:      "L'historique de vos demandes, une étape par ligne, pour les tableurs.",
 		FileReadme:      "La description des fichiers et de leurs champs.",
+		FileSystem:      "Ce que %s détient sur vous, tel que le système l'a fourni.",
 		SummaryHead:     "En bref",
 		Email:           "Adresse e-mail",
 		ConsentIDs:      "Identifiants de navigateur (identifiants de consentement)",
@@ -708,6 +711,7 @@ var allLabels = map[string]*labels{
 		FileRequests:    "Ihre Anträge, einer pro Zeile, für Tabellenkalkulationen.",
 		FileEvents:      "Der Verlauf Ihrer Anträge, ein Schritt pro Zeile, für Tabellenkalkulationen.",
 		FileReadme:      "Eine Beschreibung der Dateien und ihrer Felder.",
+		FileSystem:      "Was %s über Sie gespeichert hat, so wie das System es geliefert hat.",
 		SummaryHead:     "Auf einen Blick",
 		Email:           "E-Mail-Adresse",
 		ConsentIDs:      "Browserkennungen (Einwilligungs-IDs)",

@@ -12,10 +12,13 @@ import (
 	"html/template"
 	"io"
 	"maps"
+	"net/url"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/custos-privacy/custos/internal/custos"
 	"github.com/custos-privacy/custos/internal/manifest"
@@ -60,6 +63,19 @@ type SystemData struct {
 	// Data is the system's answer as JSON: for a database
 	// {"tables": [{"table": ..., "rows": [...]}]}.
 	Data json.RawMessage `json:"data"`
+	// Files are files the system gave for the person (an export staff
+	// uploaded for a system with no API), written to the ZIP under
+	// systems/<id>/ and listed in data.json without their bytes.
+	Files []File `json:"files,omitempty"`
+}
+
+// File is a file of a system's answer.
+type File struct {
+	Name      string `json:"name"`
+	Path      string `json:"path"` // in the ZIP; set by Package
+	MediaType string `json:"media_type"`
+	Size      int    `json:"size"` // set by Package
+	Data      []byte `json:"-"`
 }
 
 // Names of the files of a package, in the order the ZIP holds them.
@@ -121,7 +137,64 @@ func Package(w io.Writer, in Input) error {
 			return err
 		}
 	}
+	for _, sys := range p.systems {
+		for _, f := range sys.Files {
+			h := &zip.FileHeader{Name: f.Path, Method: zip.Deflate, Modified: p.generated}
+			h.SetMode(0o644)
+			fw, err := zw.CreateHeader(h)
+			if err != nil {
+				return err
+			}
+			if _, err := fw.Write(f.Data); err != nil {
+				return fmt.Errorf("disclosure: %s: %w", f.Path, err)
+			}
+		}
+	}
 	return zw.Close()
+}
+
+// systemFiles gives each file of systems its path in the ZIP,
+// systems/<system>/<name>, with both made safe to unpack (no directory,
+// no control character) and distinct, and its size. It copies what it
+// changes.
+func systemFiles(systems []SystemData) []SystemData {
+	out := slices.Clone(systems)
+	seen := map[string]bool{}
+	for i := range out {
+		if len(out[i].Files) == 0 {
+			continue
+		}
+		dir := "systems/" + safeName(out[i].ID, "system")
+		files := slices.Clone(out[i].Files)
+		for j := range files {
+			name := safeName(files[j].Name, fmt.Sprintf("file-%d", j+1))
+			p := dir + "/" + name
+			for n := 2; seen[p]; n++ {
+				ext := path.Ext(name)
+				p = fmt.Sprintf("%s/%s-%d%s", dir, strings.TrimSuffix(name, ext), n, ext)
+			}
+			seen[p] = true
+			files[j].Path, files[j].Size = p, len(files[j].Data)
+		}
+		out[i].Files = files
+	}
+	return out
+}
+
+// safeName is s without path separators, control characters or leading
+// dots; or, if nothing is left, def.
+func safeName(s, def string) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || r == '/' || r == '\\' || r == utf8.RuneError {
+			return -1
+		}
+		return r
+	}, s)
+	s = strings.TrimLeft(strings.TrimSpace(s), ".")
+	if s == "" {
+		return def
+	}
+	return s
 }
 
 // prepared is an Input sorted and resolved.
@@ -144,7 +217,7 @@ type prepared struct {
 
 func prepare(in Input) *prepared {
 	p := &prepared{
-		systems: in.Systems,
+		systems: systemFiles(in.Systems),
 		site:    in.Site, locale: in.Locale, region: in.Region,
 		generated: in.Generated.UTC(), issuer: in.Issuer, request: in.Request,
 	}
@@ -515,6 +588,16 @@ type indexPage struct {
 
 type fileView struct{ Name, Content string }
 
+// Href is the link to the file from index.html: its path, each element
+// escaped (a name may hold '#', '%' or '?').
+func (f fileView) Href() string {
+	parts := strings.Split(f.Name, "/")
+	for i, p := range parts {
+		parts[i] = url.PathEscape(p)
+	}
+	return strings.Join(parts, "/")
+}
+
 type countView struct{ Label, Value string }
 
 type consentRow struct {
@@ -578,6 +661,11 @@ func (p *prepared) writeIndex(w io.Writer) error {
 		ConsentsIntro: fmt.Sprintf(l.ConsentsIntro, g.loc.String()),
 		Legend:        fmt.Sprintf(l.Legend, symYes, symNo, symNA),
 		IssuedBy:      fmt.Sprintf(l.IssuedBy, p.issuer, l.date(p.generated.In(g.loc))),
+	}
+	for _, sys := range p.systems {
+		for _, f := range sys.Files {
+			x.Files = append(x.Files, fileView{f.Path, fmt.Sprintf(l.FileSystem, sys.Name)})
+		}
 	}
 	if r := p.request; r != nil {
 		x.Intro = fmt.Sprintf(l.PackageIntro, l.reqType(string(r.Type)), day(r.ReceivedAt), r.ID)

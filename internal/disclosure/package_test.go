@@ -383,6 +383,55 @@ func TestPackageEmpty(t *testing.T) {
 	}
 }
 
+// TestPackageSystemFiles: a system's files are written under
+// systems/<id>/ with names that cannot leave that folder, kept apart when
+// they collide, listed in data.json without their bytes, and linked from
+// index.html with their names escaped.
+func TestPackageSystemFiles(t *testing.T) {
+	in := Input{Site: demoSite(t), Generated: now, Systems: []SystemData{
+		{ID: "archive", Name: "Paper archive", Data: json.RawMessage(`{"note":"n"}`), Files: []File{
+			{Name: "scan #1.pdf", MediaType: "application/pdf", Data: []byte("%PDF one")},
+			{Name: "../../etc/passwd", MediaType: "text/plain", Data: []byte("two")},
+			{Name: "scan #1.pdf", MediaType: "application/pdf", Data: []byte("%PDF three")},
+			{Name: "...", MediaType: "text/plain", Data: []byte("four")},
+		}},
+	}}
+	files, names := unzip(t, build(t, in), now)
+	want := map[string]string{
+		"systems/archive/scan #1.pdf":   "%PDF one",
+		"systems/archive/etcpasswd":     "two",
+		"systems/archive/scan #1-2.pdf": "%PDF three",
+		"systems/archive/file-4":        "four",
+	}
+	for name, body := range want {
+		if string(files[name]) != body {
+			t.Errorf("%s = %q, want %q (files: %q)", name, files[name], body, names)
+		}
+	}
+	for _, n := range names {
+		if strings.Contains(n, "..") || strings.HasPrefix(n, "/") {
+			t.Errorf("a file may leave the package's folder: %q", n)
+		}
+	}
+	var doc struct {
+		Systems []struct {
+			Files []map[string]any `json:"files"`
+		} `json:"systems"`
+	}
+	if err := json.Unmarshal(files["data.json"], &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Systems) != 1 || len(doc.Systems[0].Files) != 4 {
+		t.Fatalf("data.json: %s", files["data.json"])
+	}
+	if f := doc.Systems[0].Files[2]; f["path"] != "systems/archive/scan #1-2.pdf" || f["size"] != float64(10) || f["data"] != nil {
+		t.Errorf("data.json lists %v", f)
+	}
+	if !bytes.Contains(files["index.html"], []byte(`href="systems/archive/scan%20%231.pdf"`)) {
+		t.Errorf("index.html does not link the file with its name escaped")
+	}
+}
+
 func TestNeutralize(t *testing.T) {
 	for in, want := range map[string]string{
 		"": "", "a": "a", "=1+1": "'=1+1", "+1": "'+1", "-1": "'-1", "@x": "'@x", "\tx": "'\tx", "\rx": "'\rx",

@@ -78,7 +78,9 @@ DATA.JSON
                     ids), kind, note (staff notes included)
   systems           what the organisation's other systems hold about you;
                     each: id, name, data (for a database: the rows of each
-                    table, {"tables": [{"table", "rows"}]})
+                    table, {"tables": [{"table", "rows"}]}), and files: the
+                    files a system gave, each name, path (in this package,
+                    under systems/), media_type, size
   marks             restrictions and objections recorded against you; each:
                     id, kind (restricted, objected), detail (the scope of an
                     objection), request_id, since, lifted_at (absent while in

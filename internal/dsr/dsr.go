@@ -77,6 +77,16 @@ type ConsentRecorder interface {
 	Record(ctx context.Context, in custos.ConsentInput, meta consent.Meta, idem *custos.Idempotency) (*custos.Consent, bool, error)
 }
 
+// ReplayStore remembers the webhook callbacks received (see
+// webhook.ReplayGuard), checked against the service's clock; *store.DB is
+// one. SeenAt is atomic, also across nodes: of any number of calls with
+// the same key, one only returns false. DeleteReplays removes the keys no
+// longer remembered at now.
+type ReplayStore interface {
+	SeenAt(ctx context.Context, key string, until, now time.Time) (bool, error)
+	DeleteReplays(ctx context.Context, now time.Time) (int64, error)
+}
+
 // StaffDirectory lists the staff who receive the daily reminder.
 type StaffDirectory interface {
 	Users(ctx context.Context) ([]*custos.StaffUser, error)
@@ -100,6 +110,10 @@ type Service struct {
 	// (nil: a client per delivery with the system's timeout).
 	Secrets  Secrets
 	Webhooks *webhook.Client
+	// Replays remembers the callbacks received, in the database, so that
+	// a replay is refused on whichever node it arrives; *store.DB is one.
+	// nil: they are remembered in memory, by this process only.
+	Replays  ReplayStore
 	Manifest func() *manifest.Manifest
 	// Key keys the hashes of addresses, codes and status links; at least 32
 	// bytes. Nodes of one cluster share it (see LoadOrCreateKey).
@@ -118,7 +132,7 @@ type Service struct {
 
 	limiter   limiter
 	guardOnce sync.Once
-	replay    webhook.ReplayGuard // callbacks seen, in memory: one node's
+	replay    webhook.ReplayGuard // callbacks seen: Replays, or in memory
 }
 
 func (s *Service) now() time.Time {

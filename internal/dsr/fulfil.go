@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"maps"
 	"slices"
 	"sort"
@@ -185,19 +186,31 @@ func (s *Service) accessPackage(site *manifest.Site, r *custos.Request, d *subje
 // addSystemData rebuilds the package of an access or portability request
 // with what its steps found in the site's other systems, once they are all
 // done; a request with no such steps keeps the package of its approval.
-func (s *Service) addSystemData(ctx context.Context, site *manifest.Site, r *custos.Request) error {
+func (s *Service) addSystemData(ctx context.Context, site *manifest.Site, r *custos.Request, steps []Step) error {
 	if r.Type != custos.RequestAccess && r.Type != custos.RequestPortability {
 		return nil
 	}
-	results, err := s.stepResults(ctx, r.ID)
+	results, err := stepResults(steps)
 	if err != nil || len(results) == 0 {
 		return err
 	}
 	var systems []disclosure.SystemData
 	for _, sys := range site.Systems {
-		if res, ok := results[sys.ID]; ok {
-			systems = append(systems, disclosure.SystemData{ID: sys.ID, Name: sys.Name, Data: res})
+		res, ok := results[sys.ID]
+		if !ok {
+			continue
 		}
+		sd := disclosure.SystemData{ID: sys.ID, Name: sys.Name, Data: res}
+		var hand handResult
+		if json.Unmarshal(res, &hand) == nil && hand.DoneBy != "" {
+			// Done by hand: the note (which the person reads on the
+			// timeline too) and the files, without who did it.
+			sd.Data, _ = json.Marshal(map[string]string{"note": hand.Note})
+			for _, f := range hand.Files {
+				sd.Files = append(sd.Files, disclosure.File{Name: f.Name, MediaType: f.MediaType, Data: f.Data})
+			}
+		}
+		systems = append(systems, sd)
 	}
 	d, err := s.gather(ctx, r)
 	if err != nil {

@@ -4,14 +4,16 @@ import (
 	"context"
 	"time"
 
+	"github.com/custos-privacy/custos/internal/connector/webhook"
 	"github.com/custos-privacy/custos/internal/custos"
 	"github.com/custos-privacy/custos/internal/mail"
 )
 
 // Run does the background work of requests until ctx ends: every minute it
-// deletes requests never verified and answers past their download window,
-// and once a day it reminds staff of what falls due. What is due lives in
-// the database, so a restart loses nothing.
+// deletes requests never verified, answers past their download window and
+// the webhook replay keys no longer needed (Replays), and once a day it
+// reminds staff of what falls due. What is due lives in the database, so a
+// restart loses nothing.
 func (s *Service) Run(ctx context.Context) {
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
@@ -37,6 +39,13 @@ func (s *Service) Sweep(ctx context.Context) {
 	}
 	if _, err := s.Remind(ctx); err != nil && ctx.Err() == nil {
 		s.log().Warn("request reminder", "err", err)
+	}
+	if s.Replays != nil {
+		// Kept a tolerance longer than they matter, so that a node whose
+		// clock is ahead does not delete what one behind still checks.
+		if _, err := s.Replays.DeleteReplays(ctx, now.Add(-webhook.DefaultTolerance)); err != nil && ctx.Err() == nil {
+			s.log().Warn("deleting expired webhook replay keys", "err", err)
+		}
 	}
 }
 

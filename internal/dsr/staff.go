@@ -249,12 +249,15 @@ func (s *Service) Complete(ctx context.Context, actor, id string, version int64)
 	if err != nil {
 		return err
 	}
-	if done, total, err := s.stepsDone(ctx, id); err != nil {
+	// Read once: the steps decide, fill the package, then are redacted.
+	steps, err := s.Steps(ctx, id)
+	if err != nil {
 		return err
-	} else if done < total {
-		return custos.Errorf(custos.ECONFLICT, "%d of the %d steps in other systems are not done yet", total-done, total)
 	}
-	if err := s.addSystemData(ctx, site, r); err != nil {
+	if done := stepsDone(steps); done < len(steps) {
+		return custos.Errorf(custos.ECONFLICT, "%d of the %d steps in other systems are not done yet", len(steps)-done, len(steps))
+	}
+	if err := s.addSystemData(ctx, site, r, steps); err != nil {
 		return err
 	}
 	now := s.now()
@@ -269,11 +272,14 @@ func (s *Service) Complete(ctx context.Context, actor, id string, version int64)
 		if err != nil {
 			return err
 		}
-		return s.apply(ctx, &custos.RequestChange{
+		if err := s.apply(ctx, &custos.RequestChange{
 			Request: r, Answer: a, Mails: []*custos.Mail{m},
 			Events: []*custos.RequestEvent{event(r, actor, custos.EventCompleted, "", now)},
 			Audit:  auditEntry(actor, custos.AuditRequestCompleted, id),
-		})
+		}); err != nil {
+			return err
+		}
+		return s.redactCompleted(ctx, id, steps)
 	case custos.ErrorCode(err) != custos.ENOTFOUND:
 		return err
 	case needsAnswer(r.Type):
@@ -285,11 +291,27 @@ func (s *Service) Complete(ctx context.Context, actor, id string, version int64)
 	if err != nil {
 		return err
 	}
-	return s.apply(ctx, &custos.RequestChange{
+	if err := s.apply(ctx, &custos.RequestChange{
 		Request: r, Mails: []*custos.Mail{m},
 		Events: []*custos.RequestEvent{event(r, actor, custos.EventCompleted, "", now)},
 		Audit:  auditEntry(actor, custos.AuditRequestCompleted, id),
-	})
+	}); err != nil {
+		return err
+	}
+	return s.redactCompleted(ctx, id, steps)
+}
+
+// redactCompleted redacts the steps of request id, completed: the rows,
+// records, files and corrected values its steps gathered are in its
+// answer (which expires) or written to the systems, and are not kept
+// twice. Only after the request is completed: until then, completing
+// again rebuilds the answer from the steps. A failure is logged, not
+// returned: the request is completed.
+func (s *Service) redactCompleted(ctx context.Context, id string, steps []Step) error {
+	if err := s.redactSteps(ctx, id, steps); err != nil {
+		s.log().Error("redacting a completed request's steps", "request", id, "err", err)
+	}
+	return nil
 }
 
 // needsAnswer reports whether approving a request of type t prepares an

@@ -1,11 +1,17 @@
 package dsr
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"mime"
+	"net/http"
+	"path"
 	"slices"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/custos-privacy/custos/internal/connector/sqlds"
 	"github.com/custos-privacy/custos/internal/custos"
@@ -91,19 +97,14 @@ func (s *Service) Steps(ctx context.Context, id string) ([]Step, error) {
 	return out, nil
 }
 
-// stepsDone reports whether every step of request id is done, and how
-// many there are.
-func (s *Service) stepsDone(ctx context.Context, id string) (done, total int, err error) {
-	steps, err := s.Steps(ctx, id)
-	if err != nil {
-		return 0, 0, err
-	}
+// stepsDone returns how many of steps are done.
+func stepsDone(steps []Step) (done int) {
 	for _, st := range steps {
 		if st.Job.State == custos.JobDone {
 			done++
 		}
 	}
-	return done, len(steps), nil
+	return done
 }
 
 // RetryStep puts a failed, dead or waiting step of request id back in the
@@ -120,9 +121,35 @@ func (s *Service) RetryStep(ctx context.Context, actor, id string, jobID int64) 
 	return nil
 }
 
+// StepFile is a file staff attach to a step they mark done: what a
+// system with no API gave them for an access request (an export, a scan).
+type StepFile struct {
+	Name      string `json:"name"`
+	MediaType string `json:"media_type"`
+	Size      int    `json:"size"`
+	Data      []byte `json:"data,omitempty"` // none once redacted
+}
+
+// Limits of the files of one step.
+const (
+	MaxStepFiles     = 5
+	MaxStepFileBytes = 10 << 20 // all the step's files together
+	maxFileName      = 120      // bytes
+)
+
+// handResult is what a step marked done by hand records.
+type handResult struct {
+	DoneBy string     `json:"done_by"`
+	Note   string     `json:"note"`
+	Files  []StepFile `json:"files,omitempty"`
+}
+
 // CompleteStep marks a waiting step of request id done by hand: the task
-// of a manual system, with staff's note of what was done.
-func (s *Service) CompleteStep(ctx context.Context, actor, id string, jobID int64, note string) error {
+// of a manual system, with staff's note of what was done and, for an
+// access or portability request, the files the system gave (they go into
+// the answer's package). Files are checked — at most MaxStepFiles, none
+// empty, MaxStepFileBytes in all — and their names made safe to unpack.
+func (s *Service) CompleteStep(ctx context.Context, actor, id string, jobID int64, note string, files []StepFile) error {
 	if err := text("note", note, true, maxNote); err != nil {
 		return err
 	}
@@ -133,13 +160,108 @@ func (s *Service) CompleteStep(ctx context.Context, actor, id string, jobID int6
 	if j.State != custos.JobWaiting {
 		return custos.Errorf(custos.ECONFLICT, "this step is not waiting for staff")
 	}
-	result, _ := json.Marshal(map[string]string{"done_by": actor, "note": note})
-	if _, err := s.Jobs.CompleteWaiting(ctx, j.ID, result, &custos.AuditEntry{Actor: actor, Action: custos.AuditJobCompleted, ObjectType: "job", ObjectID: j.Key}); err != nil {
+	if len(files) > 0 {
+		r, err := s.Store.Request(ctx, id)
+		if err != nil {
+			return err
+		}
+		if r.Type != custos.RequestAccess && r.Type != custos.RequestPortability {
+			return custos.Invalid(custos.FieldError{Field: "file", Message: "only the step of an access or portability request takes files"})
+		}
+		// The answer's package gathers the systems of the manifest: a
+		// file of a system gone from it would never reach the person.
+		var p StepPayload
+		json.Unmarshal(j.Payload, &p)
+		if site := s.site(r.Site); site == nil || site.System(p.System) == nil {
+			return custos.Invalid(custos.FieldError{Field: "file", Message: "the system is no longer in the manifest, so its files cannot reach the answer"})
+		}
+		if files, err = checkFiles(files); err != nil {
+			return err
+		}
+	}
+	result, err := json.Marshal(handResult{DoneBy: actor, Note: note, Files: files})
+	if err != nil {
 		return err
+	}
+	if _, err := s.Jobs.CompleteStaff(ctx, j.ID, result, &custos.AuditEntry{Actor: actor, Action: custos.AuditJobCompleted, ObjectType: "job", ObjectID: j.Key}); err != nil {
+		if custos.ErrorCode(err) == custos.ECONFLICT {
+			return custos.Errorf(custos.ECONFLICT, "this step is not waiting for staff")
+		}
+		return err
+	}
+	if len(files) > 0 {
+		names := make([]string, len(files))
+		for i, f := range files {
+			names[i] = f.Name
+		}
+		note += " (" + strings.Join(names, ", ") + ")"
 	}
 	return s.apply(ctx, &custos.RequestChange{
 		Events: []*custos.RequestEvent{{RequestID: id, Time: s.now(), Actor: actor, Kind: custos.EventNote, Note: note}},
 	})
+}
+
+// checkFiles checks the files of a step and returns them with safe,
+// distinct names and a media type each.
+func checkFiles(files []StepFile) ([]StepFile, error) {
+	if len(files) > MaxStepFiles {
+		return nil, custos.Invalid(custos.FieldError{Field: "file", Message: fmt.Sprintf("at most %d files", MaxStepFiles)})
+	}
+	total := 0
+	out := make([]StepFile, len(files))
+	seen := map[string]bool{}
+	for i, f := range files {
+		if len(f.Data) == 0 {
+			return nil, custos.Invalid(custos.FieldError{Field: "file", Message: fmt.Sprintf("file %d is empty", i+1)})
+		}
+		total += len(f.Data)
+		if total > MaxStepFileBytes {
+			return nil, custos.Invalid(custos.FieldError{Field: "file", Message: fmt.Sprintf("the files hold more than %d MB", MaxStepFileBytes>>20)})
+		}
+		name := safeFileName(f.Name, i+1)
+		for n := 2; seen[name]; n++ {
+			ext := path.Ext(name)
+			name = fmt.Sprintf("%s-%d%s", strings.TrimSuffix(safeFileName(f.Name, i+1), ext), n, ext)
+		}
+		seen[name] = true
+		mt := http.DetectContentType(f.Data)
+		if t, params, err := mime.ParseMediaType(f.MediaType); err == nil && t != "application/octet-stream" && len(f.MediaType) <= 100 {
+			mt = cmp.Or(mime.FormatMediaType(t, params), mt)
+		}
+		out[i] = StepFile{Name: name, MediaType: mt, Size: len(f.Data), Data: f.Data}
+	}
+	return out, nil
+}
+
+// safeFileName is the last element of name, without control characters or
+// anything a ZIP reader could take for a directory, at most maxFileName
+// bytes with its extension kept; "file-n" if nothing is left.
+func safeFileName(name string, n int) string {
+	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
+		name = name[i+1:]
+	}
+	name = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || r == utf8.RuneError || r == ':' || r == '"' || r == '<' || r == '>' || r == '|' || r == '?' || r == '*' {
+			return -1
+		}
+		return r
+	}, name)
+	name = strings.Trim(strings.TrimSpace(name), ".")
+	if len(name) > maxFileName {
+		ext := path.Ext(name)
+		if len(ext) > 16 {
+			ext = ""
+		}
+		base := name[:maxFileName-len(ext)]
+		for !utf8.ValidString(base) {
+			base = base[:len(base)-1]
+		}
+		name = base + ext
+	}
+	if name == "" {
+		return fmt.Sprintf("file-%d", n)
+	}
+	return name
 }
 
 func (s *Service) step(ctx context.Context, id string, jobID int64) (*custos.Job, error) {
@@ -162,12 +284,8 @@ func (s *Service) kickJobs() {
 	}
 }
 
-// stepResults returns the results of request id's done steps by system.
-func (s *Service) stepResults(ctx context.Context, id string) (map[string]json.RawMessage, error) {
-	steps, err := s.Steps(ctx, id)
-	if err != nil {
-		return nil, err
-	}
+// stepResults returns the results of the done steps by system.
+func stepResults(steps []Step) (map[string]json.RawMessage, error) {
 	out := map[string]json.RawMessage{}
 	for _, st := range steps {
 		var p StepPayload
@@ -181,6 +299,82 @@ func (s *Service) stepResults(ctx context.Context, id string) (map[string]json.R
 	return out, nil
 }
 
+// redactSteps replaces the results of request id's done steps with what
+// holds no personal data, once the request is completed and its answer
+// holds the data (see redact); the checkpoints (a correction's values)
+// go too. A step whose result it cannot read is left as it is and logged.
+func (s *Service) redactSteps(ctx context.Context, id string, steps []Step) error {
+	for _, st := range steps {
+		j := st.Job
+		if j.State != custos.JobDone {
+			continue
+		}
+		red, ok := redact(j.Result)
+		if !ok {
+			s.log().Warn("redacting a step's result: unreadable", "request", id, "step", j.ID)
+			continue
+		}
+		if string(red) == string(j.Result) && len(j.Checkpoint) == 0 {
+			continue
+		}
+		if err := s.Jobs.RedactJob(ctx, j.ID, red); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// redact returns a step's result without personal data: a database's
+// rows become their count per table, a processor's records their count
+// per kind, a file its name, type and size; the counts of an erasure and
+// staff's note stay. ok is false if res is not a JSON object.
+func redact(res json.RawMessage) (_ json.RawMessage, ok bool) {
+	if len(res) == 0 {
+		return res, true
+	}
+	var m map[string]json.RawMessage
+	if json.Unmarshal(res, &m) != nil {
+		return nil, false
+	}
+	if raw, found := m["tables"]; found {
+		var tables []map[string]json.RawMessage
+		if json.Unmarshal(raw, &tables) != nil {
+			return nil, false
+		}
+		for _, tb := range tables {
+			var rows []json.RawMessage
+			if json.Unmarshal(tb["rows"], &rows) == nil {
+				tb["rows"] = json.RawMessage(fmt.Sprint(len(rows)))
+			}
+		}
+		m["tables"], _ = json.Marshal(tables)
+	}
+	if raw, found := m["data"]; found {
+		var data map[string][]json.RawMessage
+		if json.Unmarshal(raw, &data) != nil {
+			return nil, false
+		}
+		counts := map[string]int{}
+		for kind, recs := range data {
+			counts[kind] = len(recs)
+		}
+		delete(m, "data")
+		m["records"], _ = json.Marshal(counts)
+	}
+	if raw, found := m["files"]; found {
+		var files []StepFile
+		if json.Unmarshal(raw, &files) != nil {
+			return nil, false
+		}
+		for i := range files {
+			files[i].Data = nil
+		}
+		m["files"], _ = json.Marshal(files)
+	}
+	b, err := json.Marshal(m)
+	return b, err == nil
+}
+
 // Engines opens the SQL systems of a site: the engine of sys, its DSN read
 // from where the manifest says. Implementations keep the connections open
 // across steps.
@@ -191,9 +385,10 @@ type Engines interface {
 // RunStep runs one step of a request's plan in its system; it is the job
 // runner's handler of custos.JobRequestStep. A SQL step runs at once and
 // can run again without harm (an erasure run twice erases nothing more);
-// a manual system's step, and a rectification, objection or withdrawal in
-// a database, wait for staff, who do it by hand and mark it done. Errors
-// name tables and codes, never a value.
+// a manual system's step, and an objection or withdrawal in a database,
+// wait for staff, who do it by hand and mark it done; a rectification in
+// a database waits for the correction staff approve (ApproveCorrection),
+// then writes it. Errors name tables and codes, never a value.
 func (s *Service) RunStep(ctx context.Context, j *custos.Job, cp jobs.Checkpointer) (json.RawMessage, error) {
 	var p StepPayload
 	if err := json.Unmarshal(j.Payload, &p); err != nil {
@@ -215,7 +410,7 @@ func (s *Service) RunStep(ctx context.Context, j *custos.Job, cp jobs.Checkpoint
 		return nil, jobs.Permanent(fmt.Errorf("the system %s is no longer in the manifest", p.System))
 	}
 	wait := func(why string) (json.RawMessage, error) {
-		b, _ := json.Marshal(map[string]string{"waiting": why, "instructions": instructions(site, sys, r.Locale)})
+		b, _ := json.Marshal(map[string]string{"waiting": why, "instructions": Instructions(site, sys, r.Locale)})
 		return b, jobs.ErrWait
 	}
 	switch {
@@ -233,10 +428,7 @@ func (s *Service) RunStep(ctx context.Context, j *custos.Job, cp jobs.Checkpoint
 	if err != nil {
 		return nil, err
 	}
-	ids := map[string]string{manifest.IdentityEmail: r.Email}
-	if r.ConsentSubject != "" {
-		ids[manifest.IdentityConsentID] = r.ConsentSubject
-	}
+	ids := identities(r)
 	var rep any
 	switch p.Type {
 	case custos.RequestAccess, custos.RequestPortability:
@@ -258,9 +450,24 @@ func (s *Service) RunStep(ctx context.Context, j *custos.Job, cp jobs.Checkpoint
 		rep, err = e.Erase(ctx, ids)
 	case custos.RequestRestriction:
 		rep, err = e.Restrict(ctx, ids)
+	case custos.RequestRectification:
+		// The values staff approved column by column (ApproveCorrection);
+		// until then, the step waits for them.
+		var cp correctionCheckpoint
+		if json.Unmarshal(j.Checkpoint, &cp) != nil || len(cp.Changes) == 0 {
+			return wait("the privacy officer approves the correction column by column")
+		}
+		rep, err = e.Rectify(ctx, ids, cp.Changes)
+		var ce *sqlds.CorrectionError
+		if errors.As(err, &ce) || sqlds.IsDataError(err) {
+			// The dataset changed since the approval, or the database
+			// refuses the value: trying again will not help; staff
+			// approve a correction again.
+			return nil, jobs.Permanent(err)
+		}
 	default:
-		// A correction needs the values staff approved; an objection or a
-		// withdrawal, what the system does with them: by hand for now.
+		// An objection or a withdrawal: what the system does with the
+		// person's data is for staff to do by hand.
 		return wait("the change is made by hand in this database")
 	}
 	if err != nil {
@@ -269,9 +476,9 @@ func (s *Service) RunStep(ctx context.Context, j *custos.Job, cp jobs.Checkpoint
 	return json.Marshal(rep)
 }
 
-// instructions are a manual system's instructions in locale, or the
+// Instructions are a manual system's instructions in locale, or in the
 // site's first locale.
-func instructions(site *manifest.Site, sys *manifest.System, locale string) string {
+func Instructions(site *manifest.Site, sys *manifest.System, locale string) string {
 	if t, ok := sys.Instructions[locale]; ok {
 		return t
 	}
@@ -301,10 +508,7 @@ func (s *Service) Preview(ctx context.Context, id string) ([]SystemPreview, erro
 	if site == nil {
 		return nil, custos.Errorf(custos.EUNAVAILABLE, "the site %s is no longer in the manifest", r.Site)
 	}
-	ids := map[string]string{manifest.IdentityEmail: r.Email}
-	if r.ConsentSubject != "" {
-		ids[manifest.IdentityConsentID] = r.ConsentSubject
-	}
+	ids := identities(r)
 	var out []SystemPreview
 	for _, j := range plan(site, r) {
 		var p StepPayload

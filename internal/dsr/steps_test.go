@@ -6,12 +6,13 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"io"
-	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
-	"github.com/custos-privacy/custos/internal/connector/sqlds"
+	"github.com/custos-privacy/custos/internal/connector/conntest"
 	"github.com/custos-privacy/custos/internal/custos"
 	"github.com/custos-privacy/custos/internal/dsr"
 	"github.com/custos-privacy/custos/internal/jobs"
@@ -20,19 +21,12 @@ import (
 	"github.com/custos-privacy/custos/internal/store/storetest"
 )
 
-// shopEngines opens the test's SQLite shop for every SQL system.
-type shopEngines struct{ db *sql.DB }
-
-func (s shopEngines) Engine(ctx context.Context, site *manifest.Site, sys *manifest.System) (*sqlds.Engine, error) {
-	return sqlds.New(sys.Kind, s.db, sys.Dataset, sqlds.SiteHold(site), bytes.Repeat([]byte{9}, 32))
-}
-
 const shopSystems = `    systems:
       - id: shop
         name: Shop database
         kind: sqlite
         role: controller
-        requests: [access, erasure]
+        requests: [access, erasure, rectification]
         connection: {env: SHOP_DSN}
         dataset:
           tables:
@@ -41,7 +35,7 @@ const shopSystems = `    systems:
               identities: {email: email}
               columns:
                 - {name: email, category: user.contact.email}
-                - {name: name, category: user.name}
+                - {name: name, category: user.name, rectify: true}
             - name: orders
               primary_key: [id]
               references:
@@ -72,22 +66,6 @@ func shopManifest(t *testing.T) *manifest.Manifest {
 	return m
 }
 
-func openShop(t *testing.T) *sql.DB {
-	t.Helper()
-	db, err := sqlds.Open(context.Background(), "sqlite", filepath.Join(t.TempDir(), "shop.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.Exec(`CREATE TABLE customers (id INTEGER PRIMARY KEY, email TEXT NOT NULL, name TEXT);
-		CREATE TABLE orders (id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL REFERENCES customers (id), note TEXT);
-		INSERT INTO customers VALUES (1, 'ada@example.com', 'Ada'), (2, 'bob@example.com', 'Bob');
-		INSERT INTO orders VALUES (10, 1, 'gift'), (11, 1, NULL), (20, 2, 'for Bob')`); err != nil {
-		t.Fatal(err)
-	}
-	return db
-}
-
 // TestPlanAcrossSystems: an approved request runs a step per system, in
 // the systems' order; the manual step waits for staff; the request is
 // completed only once every step is done, and the access package holds
@@ -96,8 +74,8 @@ func openShop(t *testing.T) *sql.DB {
 func TestPlanAcrossSystems(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db, shopManifest(t))
-		shop := openShop(t)
-		e.svc.Jobs, e.svc.Engines = db, shopEngines{shop}
+		shop := conntest.TinyShop(t)
+		e.svc.Jobs, e.svc.Engines = db, conntest.ShopEngines{DB: shop}
 		runner := &jobs.Runner{Store: db, Handlers: map[string]jobs.Handler{custos.JobRequestStep: e.svc.RunStep}, Now: e.clock}
 		ctx := context.Background()
 
@@ -136,7 +114,27 @@ func TestPlanAcrossSystems(t *testing.T) {
 		if err := e.svc.Complete(ctx, "st_officer", r.ID, 0); custos.ErrorCode(err) != custos.ECONFLICT {
 			t.Fatalf("complete with a step left: %v", err)
 		}
-		if err := e.svc.CompleteStep(ctx, "st_officer", r.ID, steps[1].Job.ID, "Nothing in the cabinet."); err != nil {
+		// Files: refused when empty, too many or too large, and then
+		// nothing is recorded.
+		letter := []byte("date,subject\n2024-02-01,Complaint about a parcel\n")
+		for name, files := range map[string][]dsr.StepFile{
+			"empty":     {{Name: "a.csv", Data: nil}},
+			"too many":  slices.Repeat([]dsr.StepFile{{Name: "a.csv", Data: letter}}, dsr.MaxStepFiles+1),
+			"too large": {{Name: "a.bin", Data: make([]byte, dsr.MaxStepFileBytes/2+1)}, {Name: "b.bin", Data: make([]byte, dsr.MaxStepFileBytes/2)}},
+		} {
+			err := e.svc.CompleteStep(ctx, "st_officer", r.ID, steps[1].Job.ID, "Letters found.", files)
+			if custos.ErrorCode(err) != custos.EINVALID || custos.ErrorFields(err)[0].Field != "file" {
+				t.Errorf("%s: %v, want a refusal naming the file", name, err)
+			}
+		}
+		if j, _ := db.Job(ctx, steps[1].Job.ID); j.State != custos.JobWaiting {
+			t.Fatalf("a refused upload changed the step: %s", j.State)
+		}
+		files := []dsr.StepFile{
+			{Name: "letters.csv", MediaType: "text/csv", Data: letter},
+			{Name: "../../etc/letters.csv", Data: []byte("%PDF-1.4 scan")}, // a path and no type: the base name, a sniffed type
+		}
+		if err := e.svc.CompleteStep(ctx, "st_officer", r.ID, steps[1].Job.ID, "Two letters in the cabinet.", files); err != nil {
 			t.Fatal(err)
 		}
 		if err := e.svc.Complete(ctx, "st_officer", r.ID, 0); err != nil {
@@ -170,6 +168,47 @@ func TestPlanAcrossSystems(t *testing.T) {
 		if got["shop.customers"] != 1 || got["shop.orders"] != 2 || strings.Contains(string(data), "bob@example.com") {
 			t.Errorf("the package's shop rows: %v", got)
 		}
+		// The archive's files, in the package under systems/archive/,
+		// listed in data.json without their bytes.
+		if b := zipFile(t, a.Data, "systems/archive/letters.csv"); !bytes.Equal(b, letter) {
+			t.Errorf("systems/archive/letters.csv = %q", b)
+		}
+		if b := zipFile(t, a.Data, "systems/archive/letters-2.csv"); string(b) != "%PDF-1.4 scan" {
+			t.Errorf("systems/archive/letters-2.csv = %q", b)
+		}
+		var listed struct {
+			Systems []struct {
+				ID    string `json:"id"`
+				Data  map[string]any
+				Files []map[string]any `json:"files"`
+			} `json:"systems"`
+		}
+		json.Unmarshal(data, &listed)
+		if n := len(listed.Systems); n != 2 || listed.Systems[1].ID != "archive" || len(listed.Systems[1].Files) != 2 {
+			t.Fatalf("data.json systems: %+v", listed.Systems)
+		}
+		f := listed.Systems[1].Files[1]
+		if f["path"] != "systems/archive/letters-2.csv" || f["media_type"] != "application/pdf" || f["size"] != float64(13) || f["data"] != nil {
+			t.Errorf("data.json lists the second file as %v", f)
+		}
+		if listed.Systems[1].Data["note"] != "Two letters in the cabinet." || listed.Systems[1].Data["done_by"] != nil {
+			t.Errorf("data.json's archive data: %v", listed.Systems[1].Data)
+		}
+		if !strings.Contains(string(zipFile(t, a.Data, "index.html")), `href="systems/archive/letters.csv"`) {
+			t.Error("index.html does not link the archive's file")
+		}
+		// Completed: the steps keep counts, names and the note, not the
+		// rows or the files' bytes, which the answer holds.
+		steps, _ = e.svc.Steps(ctx, r.ID)
+		shopResult, archiveResult := string(steps[0].Job.Result), string(steps[1].Job.Result)
+		if strings.Contains(shopResult, "ada@example.com") || strings.Contains(shopResult, "gift") ||
+			!strings.Contains(shopResult, `"table":"customers"`) || !strings.Contains(shopResult, `"rows":2`) {
+			t.Errorf("the shop's step after completion: %s", shopResult)
+		}
+		if strings.Contains(archiveResult, `"data"`) || !strings.Contains(archiveResult, `"name":"letters.csv"`) ||
+			!strings.Contains(archiveResult, "Two letters in the cabinet.") {
+			t.Errorf("the archive's step after completion: %s", archiveResult)
+		}
 
 		// An erasure: the person's rows go, Bob's stay.
 		er := e.file(dsr.Submission{Site: "demo", Type: custos.RequestErasure, Email: "ada@example.com"})
@@ -184,6 +223,40 @@ func TestPlanAcrossSystems(t *testing.T) {
 		shop.QueryRow(`SELECT count(*) FROM orders WHERE customer_id = 2`).Scan(&bobs)
 		if left != 0 || bobs != 1 {
 			t.Errorf("after the erasure: %d of the person's orders left, %d of Bob's", left, bobs)
+		}
+		// The archive's step of an erasure takes no file.
+		esteps, _ := e.svc.Steps(ctx, er.ID)
+		if _, err := runner.RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+		err = e.svc.CompleteStep(ctx, "st_officer", er.ID, esteps[1].Job.ID, "Shredded.", files[:1])
+		if custos.ErrorCode(err) != custos.EINVALID {
+			t.Errorf("a file on an erasure's step: %v", err)
+		}
+
+		// A system gone from the manifest takes no file: the package would
+		// leave it out. A note still marks its step done.
+		ar := e.file(dsr.Submission{Site: "demo", Type: custos.RequestAccess, Email: "bob@example.com"})
+		if err := e.svc.Approve(ctx, "st_officer", ar.ID, 0); err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			if _, err := runner.RunOnce(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		asteps, _ := e.svc.Steps(ctx, ar.ID)
+		shopOnly, err := manifest.Parse("shop.yaml", manifest.DemoYAMLWithSystems(shopSystems[:strings.Index(shopSystems, "      - id: archive")], "user.unique_id"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.m = shopOnly
+		err = e.svc.CompleteStep(ctx, "st_officer", ar.ID, asteps[1].Job.ID, "Found one.", files[:1])
+		if custos.ErrorCode(err) != custos.EINVALID || !strings.Contains(custos.ErrorFields(err)[0].Message, "no longer in the manifest") {
+			t.Errorf("a file of a system gone: %v", err)
+		}
+		if err := e.svc.CompleteStep(ctx, "st_officer", ar.ID, asteps[1].Job.ID, "Nothing.", nil); err != nil {
+			t.Errorf("a note on a system gone: %v", err)
 		}
 	})
 }
@@ -204,4 +277,175 @@ func zipFile(t *testing.T, b []byte, name string) []byte {
 	}
 	t.Fatalf("no %s in the package", name)
 	return nil
+}
+
+// TestCorrectionColumnByColumn: a rectification's step in a database
+// waits for the privacy officer, who sees what the person's rows hold and
+// approves the new value of each column; a correction the dataset or the
+// column refuses changes nothing; the approved one is written to the
+// person's row only, and the request completes.
+func TestCorrectionColumnByColumn(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db, shopManifest(t))
+		shop := conntest.TinyShop(t)
+		e.svc.Jobs, e.svc.Engines = db, conntest.ShopEngines{DB: shop}
+		runner := &jobs.Runner{Store: db, Handlers: map[string]jobs.Handler{custos.JobRequestStep: e.svc.RunStep}, Now: e.clock}
+		ctx := context.Background()
+
+		r := e.file(dsr.Submission{Site: "demo", Type: custos.RequestRectification, Email: "ada@example.com", Details: "My name is Ada Lovelace."})
+		if err := e.svc.Approve(ctx, "st_officer", r.ID, 0); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := runner.RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+		steps, err := e.svc.Steps(ctx, r.ID)
+		if err != nil || len(steps) != 1 || steps[0].Job.State != custos.JobWaiting {
+			t.Fatalf("steps: %+v, %v", steps, err)
+		}
+		job := steps[0].Job.ID
+		fields, err := e.svc.Correction(ctx, r.ID, job)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(fields) != 1 || fields[0].Table != "customers" || fields[0].Column != "name" || fields[0].Category != "user.name" ||
+			!slices.Equal(fields[0].Current, []string{"Ada"}) || fields[0].Rows != 1 {
+			t.Fatalf("the form: %+v", fields)
+		}
+		name := func(id int) string {
+			var n sql.NullString
+			shop.QueryRow(`SELECT name FROM customers WHERE id = ?`, id).Scan(&n)
+			return n.String
+		}
+		str := func(s string) *string { return &s }
+		for _, tc := range []struct {
+			changes map[string]map[string]*string
+			field   string
+		}{
+			{map[string]map[string]*string{}, "changes"},
+			{map[string]map[string]*string{"customers": {"email": str("ada@example.org")}}, "customers.email"},
+			{map[string]map[string]*string{"customers": {"name": str("Ada"), "nickname": str("A")}}, "customers.nickname"},
+			{map[string]map[string]*string{"wishlists": {"name": str("A")}}, "wishlists"},
+			{map[string]map[string]*string{"customers": {"name": str(strings.Repeat("a", 2001))}}, "customers.name"},
+		} {
+			err := e.svc.ApproveCorrection(ctx, "st_officer", r.ID, job, tc.changes)
+			if custos.ErrorCode(err) != custos.EINVALID || custos.ErrorFields(err)[0].Field != tc.field {
+				t.Errorf("%v: %v, want a refusal naming %s", tc.changes, err, tc.field)
+			}
+		}
+		if j, _ := db.Job(ctx, job); j.State != custos.JobWaiting || len(j.Checkpoint) != 0 || name(1) != "Ada" {
+			t.Fatalf("a refused correction changed something: %s %s, %q", j.State, j.Checkpoint, name(1))
+		}
+		// Not a step of this request; not a rectification.
+		other := e.file(dsr.Submission{Site: "demo", Type: custos.RequestAccess, Email: "bob@example.com"})
+		if err := e.svc.ApproveCorrection(ctx, "st_officer", other.ID, job, map[string]map[string]*string{"customers": {"name": str("X")}}); custos.ErrorCode(err) != custos.ENOTFOUND {
+			t.Errorf("another request's step: %v", err)
+		}
+
+		if err := e.svc.ApproveCorrection(ctx, "st_officer", r.ID, job, map[string]map[string]*string{"customers": {"name": str("Ada Lovelace")}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := runner.RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+		j, _ := db.Job(ctx, job)
+		if j.State != custos.JobDone || !strings.Contains(string(j.Result), `"updated":1`) {
+			t.Fatalf("after the approval: %s %s %s", j.State, j.Result, j.Error)
+		}
+		if name(1) != "Ada Lovelace" || name(2) != "Bob" {
+			t.Errorf("names: %q, %q", name(1), name(2))
+		}
+		// Done: no second correction.
+		if err := e.svc.ApproveCorrection(ctx, "st_officer", r.ID, job, map[string]map[string]*string{"customers": {"name": str("X")}}); custos.ErrorCode(err) != custos.ECONFLICT {
+			t.Errorf("a correction of a done step: %v", err)
+		}
+		if err := e.svc.Complete(ctx, "st_officer", r.ID, 0); err != nil {
+			t.Fatal(err)
+		}
+		// Completed: the approved values are no longer kept with the step.
+		if j, _ := db.Job(ctx, job); len(j.Checkpoint) != 0 || strings.Contains(string(j.Result), "Lovelace") {
+			t.Errorf("the step after completion: checkpoint %s, result %s", j.Checkpoint, j.Result)
+		}
+		// The audit trail names the columns' hash, never the value.
+		var entries []*custos.AuditEntry
+		err = db.AuditEntries(ctx, func(a *custos.AuditEntry) error {
+			if a.Action == custos.AuditJobCorrected {
+				entries = append(entries, a)
+			}
+			return nil
+		})
+		if err != nil || len(entries) != 1 || entries[0].Actor != "st_officer" || strings.Contains(fmt.Sprint(*entries[0]), "Lovelace") {
+			t.Errorf("audit: %+v, %v", entries, err)
+		}
+		// The timeline says which columns, not the values.
+		v, err := e.svc.View(ctx, "st_officer", r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, ev := range v.Events {
+			if strings.Contains(ev.Note, "customers.name") {
+				found = true
+				if strings.Contains(ev.Note, "Lovelace") {
+					t.Errorf("the timeline holds the value: %q", ev.Note)
+				}
+			}
+		}
+		if !found {
+			t.Error("the timeline does not say the correction was approved")
+		}
+	})
+}
+
+// TestCorrectionRefusedAtRun: a correction the database's dataset no
+// longer allows when the step runs (the manifest changed since the
+// approval) gives up at once, naming the column and writing nothing; staff
+// approve a correction again and it is written.
+func TestCorrectionRefusedAtRun(t *testing.T) {
+	db := storetest.Open(t)
+	e := newEnv(t, db, shopManifest(t))
+	shop := conntest.TinyShop(t)
+	e.svc.Jobs, e.svc.Engines = db, conntest.ShopEngines{DB: shop}
+	runner := &jobs.Runner{Store: db, Handlers: map[string]jobs.Handler{custos.JobRequestStep: e.svc.RunStep}, Now: e.clock}
+	ctx := context.Background()
+	r := e.file(dsr.Submission{Site: "demo", Type: custos.RequestRectification, Email: "ada@example.com", Details: "Ada King."})
+	if err := e.svc.Approve(ctx, "st_officer", r.ID, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runner.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	steps, _ := e.svc.Steps(ctx, r.ID)
+	job := steps[0].Job.ID
+	king := "Ada King"
+	if err := e.svc.ApproveCorrection(ctx, "st_officer", r.ID, job, map[string]map[string]*string{"customers": {"name": &king}}); err != nil {
+		t.Fatal(err)
+	}
+	rectifiable := e.m
+	noRectify, err := manifest.Parse("shop.yaml", manifest.DemoYAMLWithSystems(strings.NewReplacer(", rectify: true", "",
+		"{name: email, category: user.contact.email}", "{name: email, category: user.contact.email, rectify: true}").Replace(shopSystems), "user.unique_id"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.m = noRectify
+	if _, err := runner.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	j, _ := db.Job(ctx, job)
+	var name string
+	shop.QueryRow(`SELECT name FROM customers WHERE id = 1`).Scan(&name)
+	if j.State != custos.JobDead || !strings.Contains(j.Error, "customers.name") || strings.Contains(j.Error, "King") || name != "Ada" {
+		t.Fatalf("after a refusal at run time: %s %q, name %q", j.State, j.Error, name)
+	}
+	e.m = rectifiable
+	if err := e.svc.ApproveCorrection(ctx, "st_officer", r.ID, job, map[string]map[string]*string{"customers": {"name": &king}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runner.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	shop.QueryRow(`SELECT name FROM customers WHERE id = 1`).Scan(&name)
+	if j, _ := db.Job(ctx, job); j.State != custos.JobDone || name != "Ada King" {
+		t.Errorf("after approving again: %s, name %q", j.State, name)
+	}
 }

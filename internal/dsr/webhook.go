@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/custos-privacy/custos/internal/connector/webhook"
 	"github.com/custos-privacy/custos/internal/custos"
@@ -30,8 +31,9 @@ func CallbackPath(site, system string) string {
 // runWebhook delivers r's step to a processor. An answer with the result
 // finishes the step; 202 makes it wait for the callback; a failure is
 // retried with the runner's back-off when it may pass (network, 5xx,
-// 429), else the step gives up at once (a refusal, a malformed answer, a
-// failure the processor reports).
+// 429), and not before the processor's Retry-After; else the step gives
+// up at once (a refusal, a malformed answer, a failure the processor
+// reports).
 func (s *Service) runWebhook(ctx context.Context, j *custos.Job, site *manifest.Site, sys *manifest.System, r *custos.Request, p StepPayload) (json.RawMessage, error) {
 	if s.Secrets == nil {
 		return nil, errors.New("no way to read the webhook's secret is configured")
@@ -41,11 +43,7 @@ func (s *Service) runWebhook(ctx context.Context, j *custos.Job, site *manifest.
 		return nil, jobs.Permanent(fmt.Errorf("the webhook's secret: %w", err))
 	}
 	d := webhook.Delivery{ID: j.Key, RequestID: r.ID, Type: r.Type, Site: site.ID,
-		Identities:  map[string]string{manifest.IdentityEmail: r.Email},
-		CallbackURL: s.PublicURL + CallbackPath(site.ID, sys.ID)}
-	if r.ConsentSubject != "" {
-		d.Identities[manifest.IdentityConsentID] = r.ConsentSubject
-	}
+		Identities: identities(r), CallbackURL: s.PublicURL + CallbackPath(site.ID, sys.ID)}
 	switch r.Type {
 	case custos.RequestRectification:
 		d.Details = &webhook.Details{Correction: r.Details}
@@ -59,7 +57,7 @@ func (s *Service) runWebhook(ctx context.Context, j *custos.Job, site *manifest.
 	out, err := client.Deliver(ctx, sys.Webhook.URL, secret, d)
 	if err != nil {
 		if webhook.Retryable(err) {
-			return nil, err
+			return nil, jobs.RetryAfter(err, webhook.RetryAfter(err))
 		}
 		return nil, jobs.Permanent(err)
 	}
@@ -88,7 +86,7 @@ func (s *Service) Callback(ctx context.Context, siteID, systemID string, req *ht
 	if err != nil {
 		return &custos.Error{Code: custos.EUNAVAILABLE, Message: "the processor's secret cannot be read", Err: err}
 	}
-	cb, err := webhook.ParseCallback(req, secret, s.guard(), s.now())
+	cb, err := webhook.ParseCallback(req, secret, scopedGuard{s.guard(), siteID + "/" + systemID + "/"}, s.now())
 	if err != nil {
 		return err
 	}
@@ -132,11 +130,39 @@ func CallbackStatus(err error) int {
 	return http.StatusInternalServerError
 }
 
+// guard is the replay guard of callbacks: Replays if set, else one in
+// memory. Either expires keys by the clock the signatures are checked
+// against.
 func (s *Service) guard() webhook.ReplayGuard {
 	s.guardOnce.Do(func() {
+		if s.Replays != nil {
+			s.replay = storeGuard{s}
+			return
+		}
 		g := webhook.NewMemoryGuard()
-		g.Now = s.now // the same clock as the signatures are checked against
+		g.Now = s.now
 		s.replay = g
 	})
 	return s.replay
+}
+
+// storeGuard is the webhook.ReplayGuard of s.Replays, at s's clock.
+type storeGuard struct{ s *Service }
+
+func (g storeGuard) Seen(ctx context.Context, key string, until time.Time) (bool, error) {
+	return g.s.Replays.SeenAt(ctx, key, until, g.s.now())
+}
+
+// scopedGuard keeps one processor's callbacks apart from another's in the
+// replay guard: two processors may choose the same callback id in the
+// same second.
+type scopedGuard struct {
+	g     webhook.ReplayGuard
+	scope string
+}
+
+func (g scopedGuard) Seen(ctx context.Context, key string, until time.Time) (bool, error) {
+	// A second more: a signature exactly as old as the tolerance still
+	// passes, and the guards forget a key at until.
+	return g.g.Seen(ctx, g.scope+key, until.Add(time.Second))
 }

@@ -126,3 +126,89 @@ func TestWebhookSteps(t *testing.T) {
 		t.Errorf("a callback for an unknown system: %v", err)
 	}
 }
+
+// TestWebhookRetryAfterAndScope: a processor that answers 503 with
+// Retry-After is not tried again sooner; two processors that choose the
+// same callback id in the same second are not taken for a replay of each
+// other, while a true replay is refused.
+func TestWebhookRetryAfterAndScope(t *testing.T) {
+	db := storetest.Open(t)
+	busy := true
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, err := webhook.ParseDelivery(r, crmSecret, nil, time.Now()); err != nil {
+			http.Error(w, "bad signature", webhook.HTTPStatus(err))
+			return
+		}
+		if busy {
+			w.Header().Set("Retry-After", "7200")
+			http.Error(w, "busy", http.StatusServiceUnavailable)
+			return
+		}
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	defer srv.Close()
+	m, err := manifest.Parse("crm.yaml", manifest.DemoYAMLWithSystems(`    systems:
+      - id: crm
+        name: CRM
+        kind: webhook
+        role: processor
+        requests: [erasure]
+        webhook: {url: `+srv.URL+`/crm, secret: {env: CRM_SECRET}}
+      - id: chat
+        name: Chat
+        kind: webhook
+        role: processor
+        requests: [erasure]
+        webhook: {url: `+srv.URL+`/chat, secret: {env: CHAT_SECRET}}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, db, m)
+	e.svc.Jobs, e.svc.Secrets = db, fixedSecrets{}
+	runner := &jobs.Runner{Store: db, Now: e.clock, Handlers: map[string]jobs.Handler{custos.JobRequestStep: e.svc.RunStep}}
+	ctx := context.Background()
+	r := e.file(dsr.Submission{Site: "demo", Type: custos.RequestErasure, Email: "ada@example.com"})
+	if err := e.svc.Approve(ctx, "st_officer", r.ID, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runner.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	steps, _ := e.svc.Steps(ctx, r.ID)
+	for _, st := range steps {
+		if st.Job.State != custos.JobFailed || st.Job.NextAt.Sub(e.clock()) < 2*time.Hour {
+			t.Errorf("%s after 503 with Retry-After 7200: %s, next in %v", st.System.ID, st.Job.State, st.Job.NextAt.Sub(e.clock()))
+		}
+	}
+
+	busy = false
+	for _, st := range steps {
+		if err := e.svc.RetryStep(ctx, "st_officer", r.ID, st.Job.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := runner.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	steps, _ = e.svc.Steps(ctx, r.ID)
+	now := e.clock()
+	callback := func(system, delivery string) *http.Request {
+		body, _ := json.Marshal(map[string]any{"id": "cb-1", "delivery_id": delivery, "status": "done"})
+		req := httptest.NewRequest("POST", dsr.CallbackPath("demo", system), bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set(webhook.SignatureHeader, webhook.Sign(crmSecret, now, body))
+		return req
+	}
+	for _, st := range steps {
+		if st.Job.State != custos.JobWaiting {
+			t.Fatalf("%s after 202: %s", st.System.ID, st.Job.State)
+		}
+		if err := e.svc.Callback(ctx, "demo", st.System.ID, callback(st.System.ID, st.Job.Key)); err != nil {
+			t.Errorf("%s's callback cb-1: %v", st.System.ID, err)
+		}
+	}
+	if err := e.svc.Callback(ctx, "demo", "chat", callback("chat", steps[1].Job.Key)); dsr.CallbackStatus(err) != http.StatusConflict {
+		t.Errorf("chat's callback replayed: %v", err)
+	}
+}

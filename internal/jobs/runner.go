@@ -84,6 +84,23 @@ func IsPermanent(err error) bool {
 	return errors.As(err, &p)
 }
 
+// RetryAfter marks err as one to try again no sooner than d from now (a
+// processor's Retry-After): the run's back-off is then at least d.
+func RetryAfter(err error, d time.Duration) error {
+	if err == nil || d <= 0 {
+		return err
+	}
+	return &retryAfterError{err, d}
+}
+
+type retryAfterError struct {
+	err error
+	d   time.Duration
+}
+
+func (e *retryAfterError) Error() string { return e.err.Error() }
+func (e *retryAfterError) Unwrap() error { return e.err }
+
 // Defaults of a Runner.
 const (
 	DefaultLease       = time.Minute
@@ -380,7 +397,11 @@ func (r *Runner) execute(ctx context.Context, j *custos.Job) {
 	default:
 		next, state := time.Time{}, custos.JobDead
 		if !IsPermanent(err) && (j.MaxAttempts <= 0 || j.Attempts < j.MaxAttempts) {
-			next, state = r.now().Add(r.backoff(j.Attempts)), custos.JobFailed
+			wait := r.backoff(j.Attempts)
+			if ra := (*retryAfterError)(nil); errors.As(err, &ra) {
+				wait = max(wait, ra.d)
+			}
+			next, state = r.now().Add(wait), custos.JobFailed
 		}
 		log.Warn("jobs: run failed", "err", err, "state", state, "next", next)
 		r.record(rec, log, j, state, func() error { return r.Store.FailJob(rec, j, err.Error(), next) })

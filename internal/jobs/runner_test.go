@@ -326,6 +326,33 @@ func TestBackoff(t *testing.T) {
 	}
 }
 
+// TestRunnerRetryAfter: a failure that asks to wait longer than the
+// back-off (a processor's Retry-After) is tried again no sooner; one that
+// asks for less keeps the back-off.
+func TestRunnerRetryAfter(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		clk := newClock()
+		after := 3 * time.Hour
+		r := &jobs.Runner{Store: db, Now: clk.Now, Handlers: map[string]jobs.Handler{
+			custos.JobRequestStep: func(ctx context.Context, j *custos.Job, cp jobs.Checkpointer) (json.RawMessage, error) {
+				return nil, jobs.RetryAfter(errors.New("the processor answered 503"), after)
+			}}}
+		enqueue(t, db, job("k"))
+		runOnce(t, r, 1)
+		got := read(t, db, "k")
+		if got.State != custos.JobFailed || got.Error != "the processor answered 503" || !got.NextAt.Equal(t0.Add(3*time.Hour)) {
+			t.Errorf("after a failure asking for 3h: %s %q next %v", got.State, got.Error, got.NextAt.Sub(t0))
+		}
+		after = time.Second
+		clk.Set(got.NextAt)
+		runOnce(t, r, 1)
+		got2 := read(t, db, "k")
+		if wait := got2.NextAt.Sub(got.NextAt); wait < 48*time.Second || wait > 72*time.Second {
+			t.Errorf("a failure asking for 1s waits %v, want the back-off (1m ± 20%%)", wait)
+		}
+	})
+}
+
 // TestRunnerPermanent: an error that retrying cannot cure makes the job
 // dead at once.
 func TestRunnerPermanent(t *testing.T) {

@@ -476,6 +476,17 @@ func jobGone(ctx context.Context, tx *sql.Tx, id int64, message string) error {
 
 // CompleteWaiting implements custos.JobStore.
 func (db *DB) CompleteWaiting(ctx context.Context, id int64, result json.RawMessage, audit *custos.AuditEntry) (*custos.Job, error) {
+	return db.complete(ctx, id, result, audit, `state <> 'done'`, "the job is done already")
+}
+
+// CompleteStaff implements custos.JobStore.
+func (db *DB) CompleteStaff(ctx context.Context, id int64, result json.RawMessage, audit *custos.AuditEntry) (*custos.Job, error) {
+	return db.complete(ctx, id, result, audit, `state = 'waiting'`, "the job is not waiting")
+}
+
+// complete moves job id to done with result where its state matches
+// states; refused says why not.
+func (db *DB) complete(ctx context.Context, id int64, result json.RawMessage, audit *custos.AuditEntry, states, refusal string) (*custos.Job, error) {
 	var f custos.Fields
 	checkJSON(&f, "result", result)
 	if err := f.Err(); err != nil {
@@ -488,10 +499,10 @@ func (db *DB) CompleteWaiting(ctx context.Context, id int64, result json.RawMess
 	err := db.apply(ctx, "complete job", audit, func(ctx context.Context, tx *sql.Tx) (bool, error) {
 		out, refused = nil, nil
 		j, err := scanJob(tx.QueryRowContext(ctx, `UPDATE jobs SET state = 'done', next_at = $3, lease_until = $3, result = $2,`+
-			` error = '', updated_at = $4, version = version + 1 WHERE id = $1 AND state <> 'done' RETURNING `+jobColumns,
+			` error = '', updated_at = $4, version = version + 1 WHERE id = $1 AND `+states+` RETURNING `+jobColumns,
 			id, string(result), time.Time{}, utcMicro(time.Now())))
 		if errors.Is(err, sql.ErrNoRows) {
-			refused = jobGone(ctx, tx, id, "the job is done already")
+			refused = jobGone(ctx, tx, id, refusal)
 			return false, nil
 		}
 		if err != nil {
@@ -514,12 +525,34 @@ func (db *DB) CompleteWaiting(ctx context.Context, id int64, result json.RawMess
 
 // RetryJob implements custos.JobStore.
 func (db *DB) RetryJob(ctx context.Context, id int64, audit *custos.AuditEntry) error {
+	return db.retryJob(ctx, id, nil, audit)
+}
+
+// RetryJobWith implements custos.JobStore.
+func (db *DB) RetryJobWith(ctx context.Context, id int64, checkpoint json.RawMessage, audit *custos.AuditEntry) error {
+	var f custos.Fields
+	if checkpoint == nil {
+		f.Add("checkpoint", "missing")
+	}
+	checkJSON(&f, "checkpoint", checkpoint)
+	if err := f.Err(); err != nil {
+		return err
+	}
+	return db.retryJob(ctx, id, checkpoint, audit)
+}
+
+// retryJob retries job id, setting its checkpoint unless it is nil.
+func (db *DB) retryJob(ctx context.Context, id int64, checkpoint json.RawMessage, audit *custos.AuditEntry) error {
+	set, args := "", []any{id, time.Time{}, utcMicro(time.Now())}
+	if checkpoint != nil {
+		set, args = " checkpoint = $4,", append(args, string(checkpoint))
+	}
 	var refused error
 	err := db.apply(ctx, "retry job", audit, func(ctx context.Context, tx *sql.Tx) (bool, error) {
 		refused = nil
-		res, err := tx.ExecContext(ctx, `UPDATE jobs SET state = 'pending', attempts = 0, next_at = $2, lease_until = $2,`+
+		res, err := tx.ExecContext(ctx, `UPDATE jobs SET state = 'pending', attempts = 0, next_at = $2, lease_until = $2,`+set+
 			` updated_at = $3, version = version + 1 WHERE id = $1 AND state IN ('failed', 'dead', 'waiting')`,
-			id, time.Time{}, utcMicro(time.Now()))
+			args...)
 		if err != nil {
 			return false, fmt.Errorf("retry job: %w", err)
 		}
@@ -527,6 +560,35 @@ func (db *DB) RetryJob(ctx context.Context, id int64, audit *custos.AuditEntry) 
 			return false, fmt.Errorf("retry job: %w", err)
 		} else if n == 0 {
 			refused = jobGone(ctx, tx, id, "only a failed, dead or waiting job can be retried")
+			return false, nil
+		}
+		return true, nil
+	})
+	if err != nil {
+		return err
+	}
+	return refused
+}
+
+// RedactJob implements custos.JobStore.
+func (db *DB) RedactJob(ctx context.Context, id int64, result json.RawMessage) error {
+	var f custos.Fields
+	checkJSON(&f, "result", result)
+	if err := f.Err(); err != nil {
+		return err
+	}
+	var refused error
+	err := db.apply(ctx, "redact job", nil, func(ctx context.Context, tx *sql.Tx) (bool, error) {
+		refused = nil
+		res, err := tx.ExecContext(ctx, `UPDATE jobs SET result = $2, checkpoint = '', updated_at = $3, version = version + 1`+
+			` WHERE id = $1 AND state = 'done'`, id, string(result), utcMicro(time.Now()))
+		if err != nil {
+			return false, fmt.Errorf("redact job: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return false, fmt.Errorf("redact job: %w", err)
+		} else if n == 0 {
+			refused = jobGone(ctx, tx, id, "only a done job is redacted")
 			return false, nil
 		}
 		return true, nil

@@ -390,6 +390,70 @@ func TestJobFailRetryRelease(t *testing.T) {
 	})
 }
 
+// TestJobRetryWith: staff's input to a waiting job becomes its checkpoint
+// as it is queued again; bad JSON, or none, changes nothing.
+func TestJobRetryWith(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		enqueue(t, db, step("rq_1", "shop"))
+		j := claim(t, db, jt0, 1)[0]
+		if err := db.Checkpoint(ctx, j, json.RawMessage(`{"old":true}`), jt0.Add(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.WaitJob(ctx, j, json.RawMessage(`{"waiting":"staff"}`)); err != nil {
+			t.Fatal(err)
+		}
+		wantCode(t, db.RetryJobWith(ctx, j.ID, json.RawMessage(`{`), nil), custos.EINVALID)
+		wantCode(t, db.RetryJobWith(ctx, j.ID, nil, nil), custos.EINVALID)
+		if got := readJob(t, db, j.ID); got.State != custos.JobWaiting || string(got.Checkpoint) != `{"old":true}` {
+			t.Fatalf("after refused input: %+v", got)
+		}
+		entry := &custos.AuditEntry{Actor: "st_alice", Action: custos.AuditJobCorrected, ObjectType: "job", ObjectID: j.Key}
+		if err := db.RetryJobWith(ctx, j.ID, json.RawMessage(`{"changes":{"customers":{"name":"A"}}}`), entry); err != nil {
+			t.Fatal(err)
+		}
+		if entry.Seq == 0 {
+			t.Error("RetryJobWith did not append its audit entry")
+		}
+		j = claim(t, db, jt0, 1)[0]
+		if string(j.Checkpoint) != `{"changes":{"customers":{"name":"A"}}}` || j.Attempts != 1 {
+			t.Errorf("claimed = %+v", j)
+		}
+		// Only a failed, dead or waiting job takes input.
+		wantCode(t, db.RetryJobWith(ctx, j.ID, json.RawMessage(`{}`), nil), custos.ECONFLICT)
+		if got := readJob(t, db, j.ID); string(got.Checkpoint) != `{"changes":{"customers":{"name":"A"}}}` {
+			t.Errorf("a running job's checkpoint changed: %s", got.Checkpoint)
+		}
+		wantCode(t, db.RetryJobWith(ctx, 999, json.RawMessage(`{}`), nil), custos.ENOTFOUND)
+	})
+}
+
+// TestRedactJob: a done job's result is replaced and its checkpoint
+// cleared; a job not done is refused and left as it is.
+func TestRedactJob(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		enqueue(t, db, step("rq_1", "shop"))
+		j := claim(t, db, jt0, 1)[0]
+		if err := db.Checkpoint(ctx, j, json.RawMessage(`{"changes":{"customers":{"name":"Ann"}}}`), jt0.Add(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		wantCode(t, db.RedactJob(ctx, j.ID, json.RawMessage(`{}`)), custos.ECONFLICT)
+		if err := db.FinishJob(ctx, j, json.RawMessage(`{"tables":[{"table":"customers","rows":[{"name":"Ann"}]}]}`), nil); err != nil {
+			t.Fatal(err)
+		}
+		wantCode(t, db.RedactJob(ctx, j.ID, json.RawMessage(`{`)), custos.EINVALID)
+		if err := db.RedactJob(ctx, j.ID, json.RawMessage(`{"tables":[{"table":"customers","rows":1}]}`)); err != nil {
+			t.Fatal(err)
+		}
+		got := readJob(t, db, j.ID)
+		if got.State != custos.JobDone || string(got.Result) != `{"tables":[{"table":"customers","rows":1}]}` || len(got.Checkpoint) != 0 {
+			t.Errorf("redacted = %+v", got)
+		}
+		wantCode(t, db.RedactJob(ctx, 999, json.RawMessage(`{}`)), custos.ENOTFOUND)
+	})
+}
+
 // TestJobWaiting: a waiting job is not claimed; an outside event completes
 // it, even one that comes before the wait was recorded, but only once.
 func TestJobWaiting(t *testing.T) {

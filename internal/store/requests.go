@@ -602,7 +602,8 @@ const maxInList = 500
 //   - the subject links of the address;
 //   - of the address's other requests on the site that are closed: the
 //     address, details, consent id and deny note (and the version moves on),
-//     the notes of their events, their answers and their sent mails;
+//     the notes of their events, their answers, their sent mails, and
+//     their steps' results and checkpoints;
 //   - and it records the suppression hash, if any.
 func eraseSubject(ctx context.Context, tx *sql.Tx, x *custos.Erasure, requestID string, at time.Time) (map[string]int64, []string, error) {
 	counts := make(map[string]int64, len(erasureKinds))
@@ -682,6 +683,12 @@ func eraseSubject(ctx context.Context, tx *sql.Tx, x *custos.Erasure, requestID 
 		return nil, nil, err
 	}
 	if err := exec("", "clear event notes", `UPDATE request_events SET note = '' WHERE note <> '' AND request_id IN (`+others+`)`, args...); err != nil {
+		return nil, nil, err
+	}
+	// Their steps' results and checkpoints: rows read, files, notes and
+	// corrected values.
+	if err := exec("", "clear step results", `UPDATE jobs SET result = '', checkpoint = '' WHERE (result <> '' OR checkpoint <> '')`+
+		` AND request_id IN (`+others+`)`, args...); err != nil {
 		return nil, nil, err
 	}
 	if err := exec("requests", "clear requests", `UPDATE requests SET email = '', details = '', consent_subject = '', deny_note = '',`+

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -516,6 +517,19 @@ func TestErasure(t *testing.T) {
 			Answer: &custos.Answer{Data: []byte("bob"), ExpiresAt: s0.AddDate(1, 0, 0)}})
 		otherSite := insertRequest(t, db, dsrRequest("rq_shop", "shop", "ann@example.org", custos.RequestAccess, custos.StateCompleted, s0))
 
+		// A step of each closed request, with the rows it read.
+		stepJobs := map[string]*custos.Job{}
+		for _, id := range []string{"rq_old", "rq_bob"} {
+			j := &custos.Job{Kind: custos.JobRequestStep, RequestID: id, Key: id + "/shop"}
+			if err := db.EnqueueJobs(ctx, []*custos.Job{j}, nil); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.CompleteWaiting(ctx, j.ID, json.RawMessage(`{"tables":[{"table":"customers","rows":[{"email":"x@example.org"}]}]}`), nil); err != nil {
+				t.Fatal(err)
+			}
+			stepJobs[id] = j
+		}
+
 		// The erasure request itself, completed with the erasure.
 		er := dsrRequest("rq_er", "demo", "ann@example.org", custos.RequestErasure, custos.StateOpen, s0.Add(time.Hour))
 		insertRequest(t, db, er)
@@ -607,6 +621,12 @@ func TestErasure(t *testing.T) {
 		}
 		_, err = db.Answer(ctx, "rq_old")
 		wantCode(t, err, custos.ENOTFOUND)
+		if j, err := db.Job(ctx, stepJobs["rq_old"].ID); err != nil || len(j.Result) != 0 || j.State != custos.JobDone {
+			t.Errorf("the closed request's step after the erasure: %+v, %v", j, err)
+		}
+		if j, err := db.Job(ctx, stepJobs["rq_bob"].ID); err != nil || !strings.Contains(string(j.Result), "x@example.org") {
+			t.Errorf("Bob's step after Ann's erasure: %+v, %v", j, err)
+		}
 		_, err = db.Mail(ctx, oldSent.ID)
 		wantCode(t, err, custos.ENOTFOUND)
 		if _, err := db.Mail(ctx, oldUnsent.ID); err != nil {

@@ -25,8 +25,9 @@ const (
 // erasePlan is how an erasure treats each table; the state of each row is
 // in its rowSet.
 type erasePlan struct {
-	masks map[*table][]*maskCol // the columns masking changes
-	held  map[*table][]*heldCol // the columns under a legal hold
+	masks  map[*table][]*maskCol      // the columns masking changes
+	masked map[*table]map[string]bool // the names of those columns
+	held   map[*table][]*heldCol      // the columns under a legal hold
 }
 
 // maskCol is a column masking changes and how.
@@ -57,8 +58,8 @@ const (
 // address two customers share) is left as it is, and so are the rows it
 // owns.
 func (e *Engine) plan(ctx context.Context, q querier, w *walk) (*erasePlan, error) {
-	p := &erasePlan{masks: map[*table][]*maskCol{}, held: map[*table][]*heldCol{}}
 	masked := map[*table]map[string]bool{}
+	p := &erasePlan{masks: map[*table][]*maskCol{}, masked: masked, held: map[*table][]*heldCol{}}
 	for _, t := range e.tables {
 		masked[t] = map[string]bool{}
 		for _, c := range t.m.Columns {
@@ -159,7 +160,7 @@ func (e *Engine) plan(ctx context.Context, q querier, w *walk) (*erasePlan, erro
 					if target == nil {
 						continue
 					}
-					if st == stMask && slices.ContainsFunc(r.cols, func(c string) bool { return masked[rs.t][c] }) {
+					if st == stMask && masksRef(e, p, rs.t, r) {
 						continue // masking clears the reference
 					}
 					v := rs.values(i, r.cols)
@@ -190,6 +191,20 @@ func (e *Engine) plan(ctx context.Context, q querier, w *walk) (*erasePlan, erro
 // under a legal hold are left alone, and a table erased by deletion with
 // such a column is masked instead; the report says which categories were
 // kept and why.
+//
+// A cycle of foreign keys (customers.default_address_id, a reference with
+// owns, and addresses.customer_id) has no order in which its rows can be
+// deleted one table after the other. Before it deletes anything, Erase
+// therefore lifts the cycle's references with owns (see markClears) by
+// setting to NULL their columns outside the primary key and the keys
+// other rows refer to (in a composite reference (tenant,
+// default_address_id), the address only; see clearCols) in the rows
+// it deletes, and in the rows it masks when masking clears the reference
+// anyway (the columns masking changes only); the other tables of the
+// cycle then go first. One such column of each reference must accept
+// NULL: Check names a reference none of whose does, so Erase, which
+// checks first, does not start; should the database refuse all the same,
+// the transaction rolls back.
 //
 // Erasing again changes nothing more: deleted rows are gone, and masking
 // a masked row gives the same values (random values derive from the key
@@ -234,6 +249,14 @@ func (e *Engine) Erase(ctx context.Context, ids map[string]string) (*Report, err
 		}
 		reports[rs.t] = tr
 	}
+	cleared := map[*table]map[string]bool{}
+	for _, t := range e.order {
+		if rs := w.sets[t]; rs != nil {
+			if cleared[t], err = e.clearRefs(ctx, tx, p, rs); err != nil {
+				return nil, err
+			}
+		}
+	}
 	for _, t := range e.order {
 		rs := w.sets[t]
 		if rs == nil {
@@ -255,7 +278,7 @@ func (e *Engine) Erase(ctx context.Context, ids map[string]string) (*Report, err
 			tr.Deleted += n
 		}
 		if cols := p.masks[t]; len(cols) > 0 {
-			n, err := e.mask(ctx, tx, t, cols, rs.pks(func(i int) bool { return rs.state[i] == stMask }))
+			n, err := e.mask(ctx, tx, t, cols, rs.pks(func(i int) bool { return rs.state[i] == stMask }), cleared[t])
 			if err != nil {
 				return nil, err
 			}
@@ -291,10 +314,114 @@ func kept(w *walk, p *erasePlan) []KeptCategory {
 	return out
 }
 
+// masksRef says whether masking a row of t clears its reference r, so
+// that the row no longer keeps the row r points at. A reference that
+// clears (see markClears) is lifted before the row it points at is
+// deleted, by setting to NULL one of its columns that masking changes
+// (clearCols); without such a column, the row pointed at is kept. Any
+// other reference is lifted when masking changes one of its columns: the
+// row is masked before the row it points at is deleted.
+func masksRef(e *Engine, p *erasePlan, t *table, r *ref) bool {
+	if r.clears {
+		return len(e.clearCols(p, t, r, stMask)) > 0
+	}
+	return slices.ContainsFunc(r.cols, func(c string) bool { return p.masked[t][c] })
+}
+
+// clearCols returns the columns clearRefs sets to NULL in a row of t in
+// state st to lift r, a reference of t that clears: of its free columns
+// (not in the primary key, pointed at by no reference) those that accept
+// NULL. One NULL column is enough (MATCH SIMPLE), so nothing else of the
+// reference changes. A row to be masked gets only the columns masking
+// changes anyway, none kept or under a legal hold; a row to be deleted
+// gets the columns that are neither kept nor held if there are any, the
+// others otherwise (they go with the row).
+func (e *Engine) clearCols(p *erasePlan, t *table, r *ref, st uint8) []string {
+	var all, plain []string
+	for _, c := range r.free {
+		if !e.meta(t, c).null {
+			continue
+		}
+		if st == stMask {
+			if p.masked[t][c] {
+				all = append(all, c)
+			}
+			continue
+		}
+		all = append(all, c)
+		held := slices.ContainsFunc(p.held[t], func(h *heldCol) bool { return h.name == c })
+		if mc := t.listed[c]; !held && (mc == nil || mc.Erase == nil || mc.Erase.Action != manifest.EraseKeep) {
+			plain = append(plain, c)
+		}
+	}
+	if len(plain) > 0 {
+		return plain
+	}
+	return all
+}
+
+// clearRefs lifts the references of rs's table that clear (see
+// markClears) by setting some of their columns (clearCols) to NULL, in
+// the rows of rs to be deleted and in those to be masked whose masking
+// clears the reference, where the reference is set. It returns the keys
+// (keyOf the primary key) of the rows to be masked that it changed: their
+// masking began here.
+func (e *Engine) clearRefs(ctx context.Context, tx querier, p *erasePlan, rs *rowSet) (map[string]bool, error) {
+	t := rs.t
+	changed := map[string]bool{}
+	for _, r := range t.refs {
+		if !r.clears {
+			continue
+		}
+		for _, st := range []uint8{stDelete, stMask} {
+			cols := e.clearCols(p, t, r, st)
+			if len(cols) == 0 {
+				// A row to be deleted: Check names the reference. A row to
+				// be masked: masking keeps the reference, and so the row
+				// it points at.
+				continue
+			}
+			// The walk read the reference columns, under a lock.
+			pks := rs.pks(func(i int) bool { return rs.state[i] == st && rs.values(i, r.cols) != nil })
+			for b := range slices.Chunk(pks, batchSize) {
+				q := &query{d: e.d}
+				q.add("UPDATE ", e.d.quote(t.name), " SET ")
+				for i, c := range cols {
+					if i > 0 {
+						q.add(", ")
+					}
+					q.add(e.d.quote(c), " = NULL")
+				}
+				q.add(" WHERE ")
+				q.in(t.pk, b)
+				q.add(" AND (")
+				for i, c := range cols {
+					if i > 0 {
+						q.add(" OR ")
+					}
+					q.add(e.d.quote(c), " IS NOT NULL")
+				}
+				q.add(")")
+				if _, err := tx.ExecContext(ctx, q.String(), q.args...); err != nil {
+					return nil, dbErr("erase", t.name, err)
+				}
+			}
+			if st == stMask {
+				for _, pk := range pks {
+					changed[keyOf(pk)] = true
+				}
+			}
+		}
+	}
+	return changed, nil
+}
+
 // mask masks cols in the rows of t with primary keys pks, and returns how
 // many rows changed. Rows whose columns hold the masked values already are
-// left alone; rows that get the same values are updated together.
-func (e *Engine) mask(ctx context.Context, tx querier, t *table, cols []*maskCol, pks [][]any) (int64, error) {
+// left alone, but count when done holds them (keyOf the primary key): an
+// earlier step of the erasure changed them. Rows that get the same values
+// are updated together.
+func (e *Engine) mask(ctx context.Context, tx querier, t *table, cols []*maskCol, pks [][]any, done map[string]bool) (int64, error) {
 	names := make([]string, len(cols))
 	for i, c := range cols {
 		names[i] = c.name
@@ -324,6 +451,9 @@ func (e *Engine) mask(ctx context.Context, tx querier, t *table, cols []*maskCol
 				}
 			}
 			if !changed {
+				if done[keyOf(pk)] {
+					n++
+				}
 				continue
 			}
 			k := keyOf(vals)

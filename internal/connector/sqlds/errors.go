@@ -48,6 +48,65 @@ func dbErr(op, table string, err error) error {
 	return &dbError{op: op, table: table, err: err}
 }
 
+// IsDataError reports whether err, from the engine or the driver, is the
+// database refusing a statement for the data it would write, change or
+// remove, rather than a failure of the connection, a lock, a timeout or a
+// cancelled context: PostgreSQL's SQLSTATE classes 22 (data exception:
+// out of range, too long, invalid text) and 23 (integrity constraint
+// violation: unique, foreign key, not null, check), MySQL's errors 1264,
+// 1292, 1366, 1406 (a value the column cannot hold), 1048 (NULL),
+// 1062 (duplicate), 1451 and 1452 (foreign keys), SQLite's constraint
+// and type mismatch errors, and pgx's refusal to encode a value for its
+// column's type. Running such a step again fails the same way, so a
+// caller fails it at once instead of retrying. A *CorrectionError, a
+// refusal before the database is asked, is not one.
+func IsDataError(err error) bool {
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		return strings.HasPrefix(pg.Code, "22") || strings.HasPrefix(pg.Code, "23")
+	}
+	var my *mysql.MySQLError
+	if errors.As(err, &my) {
+		switch my.Number {
+		case 1264, 1292, 1366, 1406, 1048, 1062, 1451, 1452:
+			return true
+		}
+		return false
+	}
+	var lite *sqlite.Error
+	if errors.As(err, &lite) {
+		switch lite.Code() & 0xff { // the primary result code
+		case sqliteConstraint, sqliteMismatch:
+			return true
+		}
+		return false
+	}
+	return pgxEncodeError(err)
+}
+
+// pgxEncodeError says whether err is pgx refusing, before it sends the
+// statement, a value its column's type cannot encode (an integer out of
+// the range of int4); the error has no type of its own, and its text
+// quotes the value.
+func pgxEncodeError(err error) bool {
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		if strings.HasPrefix(e.Error(), "failed to encode args[") {
+			return true
+		}
+	}
+	return false
+}
+
+// SQLite's primary result codes of a constraint violation and a type
+// mismatch.
+const (
+	sqliteConstraint = 19
+	sqliteMismatch   = 20
+)
+
 // describe says what went wrong without quoting any value.
 func describe(err error) string {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
@@ -105,6 +164,9 @@ func describe(err error) string {
 	var ce *pgconn.ConnectError
 	if errors.As(err, &ce) {
 		return "cannot connect to postgres"
+	}
+	if pgxEncodeError(err) {
+		return "pgx cannot encode a value for its column's type"
 	}
 	var ne net.Error
 	if errors.As(err, &ne) {

@@ -2,13 +2,18 @@ package sqlds
 
 import (
 	"context"
+	"database/sql"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"math"
+	"math/big"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/custos-privacy/custos/internal/manifest"
 )
@@ -33,10 +38,17 @@ func (k colKind) String() string { return kindNames[k] }
 
 // colMeta is what the database says of a column.
 type colMeta struct {
-	kind   colKind
-	typ    string // the database's name of the type
-	maxLen int    // characters a text column holds; 0: no limit known
-	bits   int    // value bits of a signed integer column
+	kind     colKind
+	typ      string // the database's name of the type
+	maxLen   int    // characters a text column holds; 0: no limit known
+	bits     int    // value bits of an integer column (less the sign's)
+	unsigned bool   // a number column that holds no negative number (MySQL)
+	single   bool   // a single-precision floating point column
+	// A decimal column's precision (digits in all) and scale (digits after
+	// the point); precision 0: not known, any number fits (SQLite,
+	// PostgreSQL's numeric without a precision).
+	prec, scale int
+	null        bool // the column accepts NULL
 }
 
 // hashMinLen is the fewest characters a column masked by a keyed hash
@@ -55,8 +67,9 @@ func (e *CheckError) Error() string {
 // Check verifies that every table and column the dataset declares exists
 // and that the connection may read them, and that the columns suit what
 // the dataset does with them (a restriction column that is boolean, a
-// column masked by a hash that can hold one). What is missing is named in
-// a *CheckError.
+// column masked by a hash that can hold one, a reference that closes a
+// cycle of foreign keys with a column an erasure may set to NULL to break
+// it). What is missing is named in a *CheckError.
 func (e *Engine) Check(ctx context.Context) error {
 	schema, err := e.loadSchema(ctx)
 	if err != nil {
@@ -106,6 +119,11 @@ func (e *Engine) Check(ctx context.Context) error {
 				}
 			}
 		}
+		for _, r := range t.refs {
+			if p := clearProblem(t, r, cols); p != "" {
+				problems = append(problems, p)
+			}
+		}
 		// Reading the columns proves the connection may.
 		q := &query{d: e.d}
 		q.add("SELECT ", e.d.quoteAll(t.need), " FROM ", e.d.quote(t.name), e.d.limit(0))
@@ -123,6 +141,51 @@ func (e *Engine) Check(ctx context.Context) error {
 	e.schema = schema
 	e.mu.Unlock()
 	return nil
+}
+
+// clearProblem says what keeps an erasure from lifting r, a reference of
+// t that clears (see markClears), by setting one of its columns to NULL,
+// or "" when nothing does. When it deletes rows of t, one of r's free
+// columns must accept NULL; when it masks them, one of the free columns
+// masking may change (a column not kept: a legal hold that keeps it now
+// may end), if masking may change any.
+func clearProblem(t *table, r *ref, cols map[string]*colMeta) string {
+	if !r.clears {
+		return ""
+	}
+	accepts := func(cs []string) bool {
+		return slices.ContainsFunc(cs, func(c string) bool { return cols[c].null })
+	}
+	var need []string
+	if t.m.Erase != "mask" {
+		if len(r.free) == 0 {
+			return fmt.Sprintf("the reference of %s (%s) to %s (owns) closes a cycle of references, but each of its columns is part of the primary key or referenced, so an erasure cannot set one to NULL before it deletes rows", t.name, strings.Join(r.cols, ", "), r.to.name)
+		}
+		if !accepts(r.free) {
+			need = r.free
+		}
+	}
+	if need == nil {
+		var maskable []string
+		for _, c := range r.free {
+			if mc := t.listed[c]; mc != nil && (mc.Erase == nil || mc.Erase.Action != manifest.EraseKeep) {
+				maskable = append(maskable, c)
+			}
+		}
+		if len(maskable) > 0 && !accepts(maskable) {
+			need = maskable
+		}
+	}
+	switch len(need) {
+	case 0:
+		return ""
+	case 1:
+		if len(r.cols) == 1 {
+			return fmt.Sprintf("column %s.%s must accept NULL: its reference to %s (owns) closes a cycle of references, so an erasure sets it to NULL before it deletes rows", t.name, need[0], r.to.name)
+		}
+		return fmt.Sprintf("column %s.%s must accept NULL: its reference (%s) to %s (owns) closes a cycle of references, so an erasure sets it to NULL before it deletes rows", t.name, need[0], strings.Join(r.cols, ", "), r.to.name)
+	}
+	return fmt.Sprintf("one of the columns %s of %s must accept NULL: their reference (%s) to %s (owns) closes a cycle of references, so an erasure sets one to NULL before it deletes rows", strings.Join(need, ", "), t.name, strings.Join(r.cols, ", "), r.to.name)
 }
 
 // columns returns the checked schema, checking it the first time.
@@ -174,12 +237,14 @@ func (e *Engine) loadTable(ctx context.Context, name string) (map[string]*colMet
 	var args []any
 	switch e.d.kind {
 	case manifest.SystemPostgres:
-		stmt = `SELECT column_name, data_type, data_type, COALESCE(character_maximum_length, 0)
+		stmt = `SELECT column_name, data_type, data_type, COALESCE(character_maximum_length, 0), is_nullable,
+				numeric_precision, numeric_scale
 			FROM information_schema.columns
 			WHERE table_schema = COALESCE($1::text, current_schema()) AND table_name = $2`
 		args = []any{sch, name}
 	case manifest.SystemMySQL:
-		stmt = `SELECT column_name, data_type, column_type, COALESCE(character_maximum_length, 0)
+		stmt = `SELECT column_name, data_type, column_type, COALESCE(character_maximum_length, 0), is_nullable,
+				numeric_precision, numeric_scale
 			FROM information_schema.columns
 			WHERE table_schema = COALESCE(?, DATABASE()) AND table_name = ?`
 		args = []any{sch, name}
@@ -187,7 +252,7 @@ func (e *Engine) loadTable(ctx context.Context, name string) (map[string]*colMet
 		if sch == nil {
 			sch = "main"
 		}
-		stmt = `SELECT name, type, type, 0 FROM pragma_table_info(?, ?)`
+		stmt = `SELECT name, type, type, 0, CASE WHEN "notnull" THEN 'NO' ELSE 'YES' END, NULL, NULL FROM pragma_table_info(?, ?)`
 		args = []any{name, sch}
 	}
 	rows, err := e.db.QueryContext(ctx, stmt, args...)
@@ -197,14 +262,22 @@ func (e *Engine) loadTable(ctx context.Context, name string) (map[string]*colMet
 	defer rows.Close()
 	cols := map[string]*colMeta{}
 	for rows.Next() {
-		var col, dataType, colType string
+		var col, dataType, colType, nullable string
 		var maxLen int64
-		if err := rows.Scan(&col, &dataType, &colType, &maxLen); err != nil {
+		var prec, scale sql.NullInt64
+		if err := rows.Scan(&col, &dataType, &colType, &maxLen, &nullable, &prec, &scale); err != nil {
 			return nil, err
 		}
 		m := classify(e.d.kind, strings.ToLower(dataType), strings.ToLower(colType))
+		m.null = nullable == "YES"
 		if maxLen > 0 && maxLen < math.MaxInt32 {
 			m.maxLen = int(maxLen)
+		}
+		// A decimal's precision and scale; a scale not given (a negative
+		// one, which information_schema cannot show) leaves the precision
+		// unknown too.
+		if m.kind == kindDecimal && prec.Valid && scale.Valid && prec.Int64 > 0 && prec.Int64 <= 1000 && scale.Int64 >= 0 && scale.Int64 <= prec.Int64 {
+			m.prec, m.scale = int(prec.Int64), int(scale.Int64)
 		}
 		cols[col] = m
 	}
@@ -230,7 +303,9 @@ func classify(kind, dataType, colType string) *colMeta {
 			m.kind, m.bits = kindInt, 31
 		case "bigint":
 			m.kind, m.bits = kindInt, 63
-		case "real", "double precision":
+		case "real":
+			m.kind, m.single = kindFloat, true
+		case "double precision":
 			m.kind = kindFloat
 		case "numeric":
 			m.kind = kindDecimal
@@ -243,6 +318,7 @@ func classify(kind, dataType, colType string) *colMeta {
 		}
 	case manifest.SystemMySQL:
 		unsigned := strings.Contains(colType, "unsigned")
+		m.unsigned = unsigned
 		bits := func(n int) int {
 			if unsigned {
 				return n
@@ -268,7 +344,9 @@ func classify(kind, dataType, colType string) *colMeta {
 			m.kind, m.bits = kindInt, bits(32)
 		case "bigint":
 			m.kind, m.bits = kindInt, 63
-		case "float", "double", "real":
+		case "float":
+			m.kind, m.single = kindFloat, true
+		case "double", "real":
 			m.kind = kindFloat
 		case "decimal", "numeric":
 			m.kind = kindDecimal
@@ -305,87 +383,151 @@ func classify(kind, dataType, colType string) *colMeta {
 }
 
 // errNoFit is the error of a value that does not fit a column; it never
-// quotes the value.
-type errNoFit struct{ kind colKind }
-
-func (e errNoFit) Error() string {
-	return "the value does not fit the column's type (" + e.kind.String() + ")"
+// quotes the value. why, if set, says what of it does not.
+type errNoFit struct {
+	kind colKind
+	why  string
 }
 
+func (e errNoFit) Error() string {
+	s := "the value does not fit the column's type (" + e.kind.String() + ")"
+	if e.why != "" {
+		s += ": " + e.why
+	}
+	return s
+}
+
+// decimalRE is a decimal number as PostgreSQL, MySQL and SQLite all read
+// it: no hexadecimal, no digit separators, no NaN or infinity, an
+// exponent of at most four digits.
+var decimalRE = regexp.MustCompile(`^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]{1,4})?$`)
+
 // convert turns v (a string from a manifest or a request, or a value
-// decoded from JSON) into what the driver binds for a column of m.
+// decoded from JSON) into what the driver binds for a column of m. It
+// refuses what the database would: an integer out of the column's range,
+// a number with more digits before the point than a decimal column
+// holds, NaN or an infinity, a negative number in an unsigned column,
+// text with a NUL character or that is not UTF-8 (the length of text is
+// for the caller to check).
 func convert(m *colMeta, v any) (any, error) {
 	if v == nil {
 		return nil, nil
 	}
-	fail := errNoFit{m.kind}
+	fail := errNoFit{kind: m.kind}
 	switch m.kind {
 	case kindText:
+		var s string
 		switch x := v.(type) {
 		case string:
-			return x, nil
+			s = x
 		case []byte:
-			return string(x), nil
+			s = string(x)
 		case int, int32, int64:
-			return fmt.Sprint(x), nil
+			s = fmt.Sprint(x)
 		case float64:
-			return strconv.FormatFloat(x, 'f', -1, 64), nil
+			if math.IsNaN(x) || math.IsInf(x, 0) {
+				return nil, fail
+			}
+			s = strconv.FormatFloat(x, 'f', -1, 64)
 		case bool:
-			return strconv.FormatBool(x), nil
+			s = strconv.FormatBool(x)
+		default:
+			return nil, fail
 		}
+		if err := textFits(m, s); err != nil {
+			return nil, err
+		}
+		return s, nil
 	case kindInt:
+		var n int64
 		switch x := v.(type) {
 		case string:
-			n, err := strconv.ParseInt(strings.TrimSpace(x), 10, 64)
-			if err != nil {
+			var err error
+			if n, err = strconv.ParseInt(strings.TrimSpace(x), 10, 64); err != nil {
+				if errors.Is(err, strconv.ErrRange) {
+					return nil, intRange(m)
+				}
 				return nil, fail
 			}
-			return n, nil
 		case int:
-			return int64(x), nil
+			n = int64(x)
 		case int32:
-			return int64(x), nil
+			n = int64(x)
 		case int64:
-			return x, nil
+			n = x
 		case float64:
-			if x != math.Trunc(x) || math.Abs(x) > 1<<53 {
+			if x != math.Trunc(x) || math.IsInf(x, 0) {
 				return nil, fail
 			}
-			return int64(x), nil
+			if math.Abs(x) > 1<<53 {
+				return nil, intRange(m)
+			}
+			n = int64(x)
 		case bool:
 			if x {
-				return int64(1), nil
+				n = 1
 			}
-			return int64(0), nil
+		default:
+			return nil, fail
 		}
+		if !intFits(m, n) {
+			return nil, intRange(m)
+		}
+		return n, nil
 	case kindFloat:
+		var f float64
 		switch x := v.(type) {
 		case string:
-			f, err := strconv.ParseFloat(strings.TrimSpace(x), 64)
-			if err != nil {
+			var err error
+			if f, err = strconv.ParseFloat(strings.TrimSpace(x), 64); err != nil {
+				if errors.Is(err, strconv.ErrRange) {
+					return nil, errNoFit{m.kind, "the number is out of the column's range"}
+				}
 				return nil, fail
 			}
-			return f, nil
 		case int:
-			return float64(x), nil
+			f = float64(x)
 		case int64:
-			return float64(x), nil
+			f = float64(x)
 		case float64:
-			return x, nil
+			f = x
+		default:
+			return nil, fail
 		}
+		switch {
+		case math.IsNaN(f) || math.IsInf(f, 0):
+			return nil, errNoFit{m.kind, "not a finite number"}
+		case m.unsigned && f < 0:
+			return nil, errNoFit{m.kind, "the column holds no negative number"}
+		case m.single && (math.Abs(f) > math.MaxFloat32 || f != 0 && float32(f) == 0):
+			return nil, errNoFit{m.kind, "the number is out of the column's range (single precision)"}
+		}
+		return f, nil
 	case kindDecimal:
+		var s string
 		switch x := v.(type) {
 		case string:
-			s := strings.TrimSpace(x)
-			if _, err := strconv.ParseFloat(s, 64); err != nil {
-				return nil, fail
-			}
-			return s, nil
+			s = strings.TrimSpace(x)
 		case int, int64:
-			return fmt.Sprint(x), nil
+			s = fmt.Sprint(x)
 		case float64:
-			return strconv.FormatFloat(x, 'f', -1, 64), nil
+			if math.IsNaN(x) || math.IsInf(x, 0) {
+				return nil, errNoFit{m.kind, "not a finite number"}
+			}
+			s = strconv.FormatFloat(x, 'f', -1, 64)
+		default:
+			return nil, fail
 		}
+		if !decimalRE.MatchString(s) {
+			if f, err := strconv.ParseFloat(s, 64); (err == nil || errors.Is(err, strconv.ErrRange)) && (math.IsNaN(f) || math.IsInf(f, 0)) {
+				return nil, errNoFit{m.kind, "not a finite number"}
+			}
+			return nil, fail
+		}
+		if err := decimalFits(m, s); err != nil {
+			return nil, err
+		}
+		return s, nil
 	case kindBool:
 		switch x := v.(type) {
 		case string:
@@ -423,11 +565,89 @@ func convert(m *colMeta, v any) (any, error) {
 		}
 	default:
 		switch x := v.(type) {
-		case string, int64, float64, bool, []byte, time.Time:
+		case string:
+			// A type the engine does not know (an enum, a UUID, JSON)
+			// reads text: it never holds a NUL.
+			if strings.IndexByte(x, 0) >= 0 {
+				return nil, errNoFit{m.kind, "the text holds a NUL character"}
+			}
+			return x, nil
+		case int64, float64, bool, []byte, time.Time:
 			return x, nil
 		}
 	}
 	return nil, fail
+}
+
+// textFits says why text s does not fit a text column of m, or nil:
+// PostgreSQL refuses a NUL character and a string not UTF-8 (SQLSTATE
+// 22021), MySQL the latter in a utf8mb4 column.
+func textFits(m *colMeta, s string) error {
+	if strings.IndexByte(s, 0) >= 0 {
+		return errNoFit{m.kind, "the text holds a NUL character"}
+	}
+	if !utf8.ValidString(s) {
+		return errNoFit{m.kind, "the text is not valid UTF-8"}
+	}
+	return nil
+}
+
+// intFits says whether n is in the range of an integer column of m.
+func intFits(m *colMeta, n int64) bool {
+	if m.unsigned && n < 0 {
+		return false
+	}
+	if m.bits <= 0 || m.bits >= 63 {
+		return true
+	}
+	return n <= 1<<m.bits-1 && (m.unsigned || n >= -(1<<m.bits))
+}
+
+// intRange is the error of an integer out of the range of a column of m;
+// it gives the range.
+func intRange(m *colMeta) error {
+	lo, hi := int64(math.MinInt64), int64(math.MaxInt64)
+	if m.bits > 0 && m.bits < 63 {
+		lo, hi = -(1 << m.bits), 1<<m.bits-1
+	}
+	if m.unsigned {
+		lo = 0
+	}
+	return errNoFit{m.kind, fmt.Sprintf("the number is out of the column's range, %d to %d", lo, hi)}
+}
+
+// decimalFits says why the decimal number s (decimalRE) does not fit a
+// decimal column of m, or nil. PostgreSQL and MySQL round the digits
+// after the point to the column's scale, half away from zero, and refuse
+// a number with more digits before the point than the precision leaves
+// (NUMERIC(5,2): 999.994 is 999.99, 999.995 is 1000.00, too wide).
+func decimalFits(m *colMeta, s string) error {
+	if m.prec <= 0 && !m.unsigned {
+		return nil
+	}
+	r, ok := new(big.Rat).SetString(s)
+	if !ok {
+		return errNoFit{kind: m.kind}
+	}
+	neg := r.Sign() < 0
+	if m.prec <= 0 {
+		if neg {
+			return errNoFit{m.kind, "the column holds no negative number"}
+		}
+		return nil
+	}
+	pow := func(n int) *big.Int { return new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(n)), nil) }
+	r.Abs(r)
+	r.Mul(r, new(big.Rat).SetInt(pow(m.scale)))
+	r.Add(r, big.NewRat(1, 2))
+	n := new(big.Int).Quo(r.Num(), r.Denom()) // rounded, in units of the scale
+	if neg && m.unsigned && n.Sign() != 0 {
+		return errNoFit{m.kind, "the column holds no negative number"}
+	}
+	if n.Cmp(pow(m.prec)) >= 0 {
+		return errNoFit{m.kind, fmt.Sprintf("the number, rounded to %d digits after the point, has more than %d before it (precision %d, scale %d)", m.scale, m.prec-m.scale, m.prec, m.scale)}
+	}
+	return nil
 }
 
 // scanned normalises a value read from a column of m: text the driver

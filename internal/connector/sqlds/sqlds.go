@@ -161,6 +161,15 @@ type ref struct {
 	from, to     *table
 	cols, toCols []string
 	owns         bool
+	// clears: the reference owns the row it points at and lies on a cycle
+	// of references (customers.default_address_id with owns, and
+	// addresses.customer_id). Erase sets some of its columns to NULL
+	// before it deletes rows, and eraseOrder leaves it out, so the cycle
+	// has an order.
+	clears bool
+	// free: of the columns of a reference that clears, those Erase may
+	// set to NULL (see markClears).
+	free []string
 }
 
 // edge is one step of the walk: rows of dst whose dstCols hold the values
@@ -300,20 +309,86 @@ func New(kind string, db *sql.DB, ds *manifest.Dataset, hold HoldFunc, key []byt
 		}
 		t.need = need
 	}
+	markClears(e.tables)
 	e.order = eraseOrder(e.tables)
 	return e, nil
 }
 
+// markClears marks the references that break a cycle of foreign keys: a
+// reference with owns whose table pointed at reaches back to its own
+// table through references. Only a reference with owns can: a cycle of
+// references without one is a cycle of ownership, which the manifest
+// refuses. A reference of a table to itself is left alone: the manifest
+// refuses it, and eraseOrder ignores it anyway.
+//
+// A foreign key holds only while all its columns are set (MATCH SIMPLE,
+// the default of PostgreSQL, MySQL and SQLite): one NULL lifts it. So
+// Erase need not, and must not, set every column of a composite
+// reference to NULL (customers (tenant, default_address_id) →
+// addresses (tenant, id)): the columns it may set, free, are those of the
+// reference that are not part of the table's primary key and that no
+// reference of the dataset points at (the tenant of a unique key
+// (tenant, id) that addresses refer to), since others' rows need those.
+func markClears(tables []*table) {
+	referenced := map[*table][]string{} // columns references point at
+	for _, t := range tables {
+		for _, r := range t.refs {
+			referenced[r.to] = append(referenced[r.to], r.toCols...)
+		}
+	}
+	for _, t := range tables {
+		for _, r := range t.refs {
+			r.clears = r.owns && r.to != t && reaches(r.to, t)
+			r.free = nil
+			if !r.clears {
+				continue
+			}
+			for _, c := range r.cols {
+				if !slices.Contains(t.pk, c) && !slices.Contains(referenced[t], c) && !slices.Contains(r.free, c) {
+					r.free = append(r.free, c)
+				}
+			}
+		}
+	}
+}
+
+// reaches says whether a path of references leads from table from to
+// table to.
+func reaches(from, to *table) bool {
+	seen := map[*table]bool{from: true}
+	next := []*table{from}
+	for len(next) > 0 {
+		t := next[len(next)-1]
+		next = next[:len(next)-1]
+		for _, r := range t.refs {
+			if r.to == to {
+				return true
+			}
+			if !seen[r.to] {
+				seen[r.to] = true
+				next = append(next, r.to)
+			}
+		}
+	}
+	return false
+}
+
 // eraseOrder orders the tables so that a table comes before the tables it
 // references: its rows go first, and no foreign key is left pointing at a
-// deleted row. Tables in a cycle keep the dataset's order among
-// themselves (a self-reference does not count).
+// deleted row. A self-reference does not count, and neither does a
+// reference that clears (see markClears): Erase sets its columns to NULL
+// before it deletes anything, so the cycle it closes is broken by then,
+// and the table it points at may go first (a customer's addresses, which
+// refer to the customer, before the customer). Tables in a cycle that
+// remains, which only a dataset the manifest refuses has, keep the
+// dataset's order among themselves.
 func eraseOrder(tables []*table) []*table {
+	counts := func(t *table, r *ref) bool { return r.to != t && !r.clears }
 	refsTo := map[*table]int{} // tables not yet placed that reference t
 	for _, t := range tables {
 		seen := map[*table]bool{}
 		for _, r := range t.refs {
-			if r.to != t && !seen[r.to] {
+			if counts(t, r) && !seen[r.to] {
 				seen[r.to] = true
 				refsTo[r.to]++
 			}
@@ -332,7 +407,7 @@ func eraseOrder(tables []*table) []*table {
 			progress = true
 			seen := map[*table]bool{}
 			for _, r := range t.refs {
-				if r.to != t && !seen[r.to] {
+				if counts(t, r) && !seen[r.to] {
 					seen[r.to] = true
 					refsTo[r.to]--
 				}

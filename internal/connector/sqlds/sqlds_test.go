@@ -2,8 +2,10 @@ package sqlds_test
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -444,6 +446,43 @@ func TestRectify(t *testing.T) {
 			}
 			noPersonalData(t, err)
 		}
+		// Refused by the column's type, before the database sees it: too
+		// long, empty where NOT NULL, not a number. CheckCorrection says
+		// the same as Rectify, and writes nothing either.
+		for _, tc := range []struct {
+			changes map[string]map[string]any
+			names   string
+		}{
+			{map[string]map[string]any{"customers": {"phone": strings.Repeat("9", 33)}}, "customers.phone"},
+			{map[string]map[string]any{"customers": {"name": nil}}, "customers.name"},
+		} {
+			for _, f := range []func() error{
+				func() error { return s.eng.CheckCorrection(ctx, tc.changes) },
+				func() error { _, err := s.eng.Rectify(ctx, alice, tc.changes); return err },
+			} {
+				err := f()
+				var ce *sqlds.CorrectionError
+				if !errors.As(err, &ce) || ce.Table+"."+ce.Column != tc.names {
+					t.Errorf("%v: %v, want a CorrectionError naming %s", tc.changes, err, tc.names)
+				}
+				noPersonalData(t, err)
+			}
+		}
+		if err := s.eng.CheckCorrection(ctx, map[string]map[string]any{"customers": {"phone": nil, "name": "Alice Jones"}}); err != nil {
+			t.Errorf("a good correction refused: %v", err)
+		}
+		var correctable []string
+		for _, c := range s.eng.Correctable() {
+			correctable = append(correctable, c.Table+"."+c.Column)
+		}
+		for _, c := range []string{"customers.name", "customers.phone", "customers.email"} {
+			if !slices.Contains(correctable, c) {
+				t.Errorf("Correctable() = %v, lacks %s", correctable, c)
+			}
+		}
+		if slices.Contains(correctable, "customers.created_at") || slices.Contains(correctable, "payments.amount") {
+			t.Errorf("Correctable() = %v lists columns not marked rectify", correctable)
+		}
 		// A value the column cannot hold.
 		_, err := s.eng.Rectify(ctx, alice, map[string]map[string]any{"addresses": {"street": map[string]any{"x": "alice@example.com"}}})
 		if err == nil {
@@ -457,6 +496,9 @@ func TestRectify(t *testing.T) {
 		}
 		t.Log(err)
 		noPersonalData(t, err)
+		if !sqlds.IsDataError(err) {
+			t.Errorf("IsDataError(%v) = false for a unique violation", err)
+		}
 		if diff := cmp.Diff(before, s.dump(t)); diff != "" {
 			t.Fatalf("a refused correction changed the database:\n%s", diff)
 		}
@@ -638,6 +680,258 @@ func TestWalkCycle(t *testing.T) {
 			if len(pc) != 2 || pc[0].Rows != 1 || pc[1].Rows != 1 {
 				t.Errorf("%s: %+v", email, pc)
 			}
+		}
+	})
+}
+
+// profileDDL creates a table whose columns hold less than their Go types:
+// a 32-bit integer, a 16-bit one, a decimal of 5 digits, 2 after the
+// point, a double, a real (single precision on PostgreSQL) and text.
+func profileDDL(kind string) string {
+	engine := ""
+	if kind == manifest.SystemMySQL {
+		engine = " ENGINE=InnoDB"
+	}
+	return `CREATE TABLE profiles (
+		id BIGINT PRIMARY KEY,
+		email VARCHAR(254) NOT NULL UNIQUE,
+		visits INTEGER,
+		small SMALLINT,
+		balance DECIMAL(5,2),
+		ratio DOUBLE PRECISION,
+		weight REAL,
+		bio TEXT
+	)` + engine
+}
+
+func profileDataset() *manifest.Dataset {
+	col := func(name string) *manifest.Column {
+		return &manifest.Column{Name: name, Category: "user.content", Rectify: true}
+	}
+	return &manifest.Dataset{Tables: []*manifest.Table{{
+		Name: "profiles", PrimaryKey: []string{"id"},
+		Identities: map[string]string{"email": "email"},
+		Columns:    []*manifest.Column{col("visits"), col("small"), col("balance"), col("ratio"), col("weight"), col("bio")},
+	}}}
+}
+
+// newProfiles creates profiles in a fresh database of kind, with Alice's
+// row and Bob's, and its engine.
+func newProfiles(t *testing.T, kind, dsn string) (*shop, *sqlds.Engine) {
+	t.Helper()
+	db, err := sqlds.Open(context.Background(), kind, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Exec(profileDDL(kind)); err != nil {
+		t.Fatal(err)
+	}
+	s := &shop{kind: kind, db: db}
+	s.insert(t, "profiles", profileCols, aliceProfile)
+	s.insert(t, "profiles", profileCols, []any{2, "bob@example.com", 8, 4, "13.50", 0.25, 70.5, "Hi"})
+	eng, err := sqlds.New(kind, db, profileDataset(), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, eng
+}
+
+var (
+	profileCols  = []string{"id", "email", "visits", "small", "balance", "ratio", "weight", "bio"}
+	aliceProfile = []any{1, "alice@example.com", 7, 3, "12.50", 0.5, 60.5, "Hallo"}
+)
+
+// dumpProfiles reads every row of profiles, keyed by id.
+func dumpProfiles(t *testing.T, db *sql.DB) map[string]row {
+	t.Helper()
+	rows, err := db.Query("SELECT " + strings.Join(profileCols, ", ") + " FROM profiles ORDER BY id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[string]row{}
+	for rows.Next() {
+		v := make([]any, len(profileCols))
+		p := make([]any, len(profileCols))
+		for i := range v {
+			p[i] = &v[i]
+		}
+		if err := rows.Scan(p...); err != nil {
+			t.Fatal(err)
+		}
+		r := row{}
+		for i, c := range profileCols {
+			r[c] = fmt.Sprint(norm(v[i]))
+		}
+		out[r["id"].(string)] = r
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// A correction CheckCorrection accepts is one the database takes: what
+// the database would refuse (an integer out of the column's range, a
+// number too wide for the decimal column, NaN or an infinity, text with a
+// NUL character) is refused first, by CheckCorrection and by Rectify, as
+// a *CorrectionError naming the column and not the value, and nothing is
+// written.
+func TestRectifyWhatTheDatabaseRefuses(t *testing.T) {
+	conntest.Engines(t, func(t *testing.T, kind, dsn string) {
+		ctx := context.Background()
+		s, eng := newProfiles(t, kind, dsn)
+		before := dumpProfiles(t, s.db)
+		sized := kind != manifest.SystemSQLite // SQLite's integers have 64 bits, its decimals any precision
+		for _, tc := range []struct {
+			col     string
+			value   any
+			refused bool
+			secret  string // a part of the value the error must not hold
+		}{
+			{"visits", "99999999999", sized, "99999999999"},
+			{"visits", "-2147483649", sized, "2147483649"},
+			{"visits", float64(3e9), sized, "3000000000"},
+			{"visits", "99999999999999999999", true, "99999999999999999999"},
+			{"small", "40000", sized, "40000"},
+			{"balance", "123456.789", sized, "123456"},
+			{"balance", "999.995", sized, "999.995"}, // 1000.00 once rounded
+			{"balance", "-1000", sized, "1000"},
+			{"balance", "NaN", true, "NaN"},
+			{"balance", "-Infinity", true, "Infinity"},
+			{"balance", "0x1p3", true, "0x1p3"},
+			{"ratio", "NaN", true, "NaN"},
+			{"ratio", "+Inf", true, "Inf"},
+			{"ratio", "1e400", true, "1e400"},
+			{"weight", "1e39", kind == manifest.SystemPostgres, "1e39"}, // PostgreSQL's REAL is single precision
+			{"weight", "1e-50", kind == manifest.SystemPostgres, "1e-50"},
+			{"bio", "Lieblings\x00farbe", true, "Lieblings"},
+			{"bio", "\xff\xfe", true, "\xff"},
+		} {
+			changes := map[string]map[string]any{"profiles": {tc.col: tc.value}}
+			for _, f := range []func() error{
+				func() error { return eng.CheckCorrection(ctx, changes) },
+				func() error { _, err := eng.Rectify(ctx, alice, changes); return err },
+			} {
+				err := f()
+				if !tc.refused {
+					if err != nil {
+						t.Errorf("%s = %#v: %v", tc.col, tc.value, err)
+					}
+					continue
+				}
+				var ce *sqlds.CorrectionError
+				if !errors.As(err, &ce) || ce.Table != "profiles" || ce.Column != tc.col {
+					t.Errorf("%s = %#v: %v, want a CorrectionError naming profiles.%s", tc.col, tc.value, err, tc.col)
+					continue
+				}
+				if strings.Contains(err.Error(), tc.secret) {
+					t.Errorf("%s = %#v: the error quotes the value: %v", tc.col, tc.value, err)
+				}
+				if sqlds.IsDataError(err) {
+					t.Errorf("%s = %#v: IsDataError(%v) = true, though the database was not asked", tc.col, tc.value, err)
+				}
+			}
+			if !tc.refused {
+				// Accepted (by SQLite): put the row back.
+				if _, err := s.db.Exec("DELETE FROM profiles WHERE id = 1"); err != nil {
+					t.Fatal(err)
+				}
+				s.insert(t, "profiles", profileCols, aliceProfile)
+			}
+		}
+		if diff := cmp.Diff(before, dumpProfiles(t, s.db)); diff != "" {
+			t.Fatalf("refused corrections changed the database:\n%s", diff)
+		}
+
+		// What fits, at the edges: written, rounded where the column
+		// rounds.
+		changes := map[string]map[string]any{"profiles": {
+			"visits": "2147483647", "small": float64(-32768), "balance": "-999.994", "ratio": "1e300", "bio": "Grüße 👋",
+		}}
+		if err := eng.CheckCorrection(ctx, changes); err != nil {
+			t.Fatalf("CheckCorrection: %v", err)
+		}
+		rep, err := eng.Rectify(ctx, alice, changes)
+		if err != nil {
+			t.Fatalf("Rectify: %v", err)
+		}
+		if rep.Affected() != 1 {
+			t.Errorf("affected %d, want 1", rep.Affected())
+		}
+		after := dumpProfiles(t, s.db)
+		want := before["1"]
+		want["visits"], want["small"], want["ratio"], want["bio"] = "2147483647", "-32768", "1e+300", "Grüße 👋"
+		want["balance"] = "-999.99"
+		if !sized {
+			want["balance"] = "-999.994"
+		}
+		if diff := cmp.Diff(want, after["1"]); diff != "" {
+			t.Errorf("Alice's row (-want +got):\n%s", diff)
+		}
+		if diff := cmp.Diff(before["2"], after["2"]); diff != "" {
+			t.Errorf("Bob's row changed:\n%s", diff)
+		}
+	})
+}
+
+// IsDataError tells a statement the database refuses for its data from a
+// connection that fails or a context that ends.
+func TestIsDataError(t *testing.T) {
+	conntest.Engines(t, func(t *testing.T, kind, dsn string) {
+		s, eng := newProfiles(t, kind, dsn)
+		if err := eng.Check(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		changes := map[string]map[string]any{"profiles": {"bio": "Servus"}}
+
+		// The database refuses the data: a duplicate key, a value out of
+		// range (straight to the database, which the engine never sends).
+		insert := "INSERT INTO profiles (id, email, visits) VALUES (" + s.placeholders(3) + ")"
+		_, err := s.db.Exec(insert, 3, "bob@example.com", 1)
+		if err == nil || !sqlds.IsDataError(err) {
+			t.Errorf("duplicate key: IsDataError(%v) = false", err)
+		}
+		if kind != manifest.SystemSQLite {
+			// Bound (pgx refuses to encode it), and in the statement.
+			_, err = s.db.Exec(insert, 3, "carol@example.com", int64(99999999999))
+			if err == nil || !sqlds.IsDataError(err) {
+				t.Errorf("out of range: IsDataError(%v) = false", err)
+			}
+			_, err = s.db.Exec("INSERT INTO profiles (id, email, visits) VALUES (3, 'carol@example.com', 99999999999)")
+			if err == nil || !sqlds.IsDataError(err) {
+				t.Errorf("out of range: IsDataError(%v) = false", err)
+			}
+			_, err = s.db.Exec("INSERT INTO profiles (id, email, balance) VALUES (3, 'carol@example.com', 123456.789)")
+			if err == nil || !sqlds.IsDataError(err) {
+				t.Errorf("decimal too wide: IsDataError(%v) = false", err)
+			}
+		}
+		// Not about the data.
+		if _, err := s.db.Exec("SELECT x FROM nowhere"); err == nil || sqlds.IsDataError(err) {
+			t.Errorf("no such table: IsDataError(%v) = true", err)
+		}
+		if sqlds.IsDataError(nil) {
+			t.Error("IsDataError(nil) = true")
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		_, err = eng.Rectify(ctx, alice, changes)
+		if err == nil || sqlds.IsDataError(err) {
+			t.Errorf("cancelled context: IsDataError(%v) = %v", err, sqlds.IsDataError(err))
+		}
+		ctx, cancel = context.WithTimeout(context.Background(), time.Nanosecond)
+		defer cancel()
+		<-ctx.Done()
+		_, err = eng.Rectify(ctx, alice, changes)
+		if err == nil || sqlds.IsDataError(err) {
+			t.Errorf("deadline: IsDataError(%v) = %v", err, sqlds.IsDataError(err))
+		}
+		s.db.Close()
+		_, err = eng.Rectify(context.Background(), alice, changes)
+		if err == nil || sqlds.IsDataError(err) {
+			t.Errorf("closed database: IsDataError(%v) = %v", err, sqlds.IsDataError(err))
 		}
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"unicode/utf8"
 )
 
 // Restrict marks the person's rows as restricted: in one transaction, it
@@ -58,22 +59,61 @@ func (e *Engine) Restrict(ctx context.Context, ids map[string]string) (*Report, 
 	return rep, nil
 }
 
-// Rectify writes corrections to the person's rows in one transaction:
-// changes maps a table to the new value of each column to correct. Only
-// columns the dataset marks rectify may change; a change to any other
-// column, or to a table or column the dataset does not declare, refuses
-// the whole correction before anything is written, with an error naming
-// the table and column (never the value). A row that holds the value
-// already is not counted.
-func (e *Engine) Rectify(ctx context.Context, ids map[string]string, changes map[string]map[string]any) (*Report, error) {
+// CorrectionError is why a correction is refused: the table and column,
+// and the reason, never the value.
+type CorrectionError struct {
+	Table, Column string
+	Reason        string
+}
+
+func (e *CorrectionError) Error() string {
+	if e.Column == "" {
+		return fmt.Sprintf("sqlds: rectify %s: %s", e.Table, e.Reason)
+	}
+	return fmt.Sprintf("sqlds: rectify %s.%s: %s", e.Table, e.Column, e.Reason)
+}
+
+// Correctable lists the columns a rectification may change (those the
+// dataset marks rectify), in the dataset's order.
+func (e *Engine) Correctable() []CorrectableColumn {
+	var out []CorrectableColumn
+	for _, t := range e.tables {
+		for _, c := range t.m.Columns {
+			if c.Rectify {
+				out = append(out, CorrectableColumn{Table: t.name, Column: c.Name, Category: c.Category})
+			}
+		}
+	}
+	return out
+}
+
+// CorrectableColumn is a column a rectification may change.
+type CorrectableColumn struct {
+	Table, Column string
+	Category      string // its data category
+}
+
+// CheckCorrection checks a correction as Rectify would, against the
+// dataset and the database's column types, and writes nothing: a refusal
+// is a *CorrectionError.
+func (e *Engine) CheckCorrection(ctx context.Context, changes map[string]map[string]any) error {
 	if _, err := e.columns(ctx); err != nil {
-		return nil, err
+		return err
 	}
-	type set struct {
-		cols []string
-		vals []any
-	}
-	sets := map[*table]*set{}
+	_, err := e.correction(changes)
+	return err
+}
+
+// colSet is the new values of some columns of a table.
+type colSet struct {
+	cols []string
+	vals []any
+}
+
+// correction converts changes for the columns' types, refusing any to a
+// column the dataset does not mark rectify.
+func (e *Engine) correction(changes map[string]map[string]any) (map[*table]*colSet, error) {
+	sets := map[*table]*colSet{}
 	names := make([]string, 0, len(changes))
 	for name := range changes {
 		names = append(names, name)
@@ -82,25 +122,32 @@ func (e *Engine) Rectify(ctx context.Context, ids map[string]string, changes map
 	for _, name := range names {
 		t := e.byName[name]
 		if t == nil {
-			return nil, fmt.Errorf("sqlds: rectify %s: the dataset declares no such table", name)
+			return nil, &CorrectionError{Table: name, Reason: "the dataset declares no such table"}
 		}
 		cols := make([]string, 0, len(changes[name]))
 		for c := range changes[name] {
 			cols = append(cols, c)
 		}
 		sort.Strings(cols)
-		s := &set{}
+		s := &colSet{}
 		for _, c := range cols {
 			mc := t.listed[c]
 			switch {
 			case mc == nil:
-				return nil, fmt.Errorf("sqlds: rectify %s.%s: the dataset declares no such column; refused", name, c)
+				return nil, &CorrectionError{Table: name, Column: c, Reason: "the dataset declares no such column; refused"}
 			case !mc.Rectify:
-				return nil, fmt.Errorf("sqlds: rectify %s.%s: the column may not be rectified; refused", name, c)
+				return nil, &CorrectionError{Table: name, Column: c, Reason: "the column may not be rectified; refused"}
 			}
-			v, err := convert(e.meta(t, c), changes[name][c])
-			if err != nil {
-				return nil, fmt.Errorf("sqlds: rectify %s.%s: %w", name, c, err)
+			m := e.meta(t, c)
+			v, err := convert(m, changes[name][c])
+			switch {
+			case err != nil:
+				return nil, &CorrectionError{Table: name, Column: c, Reason: err.Error()}
+			case v == nil && !m.null:
+				return nil, &CorrectionError{Table: name, Column: c, Reason: "the column cannot be empty (NOT NULL)"}
+			}
+			if x, ok := v.(string); ok && m.maxLen > 0 && utf8.RuneCountInString(x) > m.maxLen {
+				return nil, &CorrectionError{Table: name, Column: c, Reason: fmt.Sprintf("the value is longer than the column's %d characters", m.maxLen)}
 			}
 			s.cols = append(s.cols, c)
 			s.vals = append(s.vals, v)
@@ -108,6 +155,24 @@ func (e *Engine) Rectify(ctx context.Context, ids map[string]string, changes map
 		if len(s.cols) > 0 {
 			sets[t] = s
 		}
+	}
+	return sets, nil
+}
+
+// Rectify writes corrections to the person's rows in one transaction:
+// changes maps a table to the new value of each column to correct (nil
+// sets NULL). Only columns the dataset marks rectify may change; a change
+// to any other column, or to a table or column the dataset does not
+// declare, refuses the whole correction before anything is written, with
+// a *CorrectionError naming the table and column (never the value). A row
+// that holds the value already is not counted.
+func (e *Engine) Rectify(ctx context.Context, ids map[string]string, changes map[string]map[string]any) (*Report, error) {
+	if _, err := e.columns(ctx); err != nil {
+		return nil, err
+	}
+	sets, err := e.correction(changes)
+	if err != nil {
+		return nil, err
 	}
 	tx, err := e.db.BeginTx(ctx, nil)
 	if err != nil {

@@ -60,12 +60,12 @@ type Delivery struct {
 
 // Details are what a delivery says beyond the person's identity.
 type Details struct {
-	// Correction is, for a rectification, the correction the privacy
-	// officer approved, as they worded it.
+	// Correction is, for a rectification, what the person asked to have
+	// corrected, in their words; the privacy officer approved the request
+	// before it was sent. (A database's correction is approved column by
+	// column instead; a processor's fields are its own, so it gets the
+	// words.)
 	Correction string `json:"correction,omitempty"`
-	// Changes is, for a rectification, the same correction field by field
-	// where staff gave it so: field name to new value.
-	Changes map[string]any `json:"changes,omitempty"`
 	// Objection is, for an objection, what the person objects to (for
 	// example "direct_marketing", or "sale_sharing" under the CCPA).
 	Objection string `json:"objection,omitempty"`

@@ -20,8 +20,10 @@ type ReplayGuard interface {
 
 // MemoryGuard is a ReplayGuard in memory, for one process: with several
 // nodes behind a load balancer, a replay that reaches another node passes
-// it (a guard in the database does not have that gap). The zero value is
-// ready.
+// it. Custos's server therefore checks callbacks against the guard in its
+// database (store.DB, through dsr.Service.Replays), which every node
+// shares; MemoryGuard is for a processor of one process, for tests, and
+// for a dsr.Service built without Replays. The zero value is ready.
 type MemoryGuard struct {
 	// Now is the clock that expires keys; nil means time.Now.
 	Now func() time.Time
