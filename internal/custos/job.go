@@ -189,6 +189,11 @@ type JobStore interface {
 	// data the request's answer now holds. ECONFLICT if the job is not
 	// done, ENOTFOUND if there is none.
 	RedactJob(ctx context.Context, id int64, result json.RawMessage) error
+	// UnredactedJobs returns up to limit done jobs of completed requests
+	// that RedactJob has not redacted yet, oldest first: what completing a
+	// request should have redacted and did not (it failed, or the node
+	// stopped in between).
+	UnredactedJobs(ctx context.Context, limit int) ([]*Job, error)
 
 	// Job returns job id (ENOTFOUND if none).
 	Job(ctx context.Context, id int64) (*Job, error)

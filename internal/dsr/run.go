@@ -11,7 +11,8 @@ import (
 
 // Run does the background work of requests until ctx ends: every minute it
 // deletes requests never verified, answers past their download window and
-// the webhook replay keys no longer needed (Replays), and once a day it
+// the webhook replay keys no longer needed (Replays), redacts the steps of
+// completed requests that completing left as they were, and once a day it
 // reminds staff of what falls due. What is due lives in the database, so a
 // restart loses nothing.
 func (s *Service) Run(ctx context.Context) {
@@ -27,6 +28,11 @@ func (s *Service) Run(ctx context.Context) {
 	}
 }
 
+// redactBatch is how many steps a sweep redacts at most: a backlog (after
+// an upgrade, or an outage of the store) clears over a few minutes instead
+// of holding one sweep.
+const redactBatch = 500
+
 // Sweep runs the background work once.
 func (s *Service) Sweep(ctx context.Context) {
 	now := s.now()
@@ -39,6 +45,13 @@ func (s *Service) Sweep(ctx context.Context) {
 	}
 	if _, err := s.Remind(ctx); err != nil && ctx.Err() == nil {
 		s.log().Warn("request reminder", "err", err)
+	}
+	if n, err := s.RedactLeftovers(ctx, redactBatch); err != nil {
+		if ctx.Err() == nil {
+			s.log().Warn("redacting completed requests' steps", "err", err)
+		}
+	} else if n > 0 {
+		s.log().Info("redacted", "steps", n)
 	}
 	if s.Replays != nil {
 		// Kept a tolerance longer than they matter, so that a node whose

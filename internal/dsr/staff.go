@@ -306,7 +306,7 @@ func (s *Service) Complete(ctx context.Context, actor, id string, version int64)
 // answer (which expires) or written to the systems, and are not kept
 // twice. Only after the request is completed: until then, completing
 // again rebuilds the answer from the steps. A failure is logged, not
-// returned: the request is completed.
+// returned: the request is completed, and Sweep redacts what is left.
 func (s *Service) redactCompleted(ctx context.Context, id string, steps []Step) error {
 	if err := s.redactSteps(ctx, id, steps); err != nil {
 		s.log().Error("redacting a completed request's steps", "request", id, "err", err)

@@ -302,26 +302,54 @@ func stepResults(steps []Step) (map[string]json.RawMessage, error) {
 // redactSteps replaces the results of request id's done steps with what
 // holds no personal data, once the request is completed and its answer
 // holds the data (see redact); the checkpoints (a correction's values)
-// go too. A step whose result it cannot read is left as it is and logged.
+// go too.
 func (s *Service) redactSteps(ctx context.Context, id string, steps []Step) error {
 	for _, st := range steps {
-		j := st.Job
-		if j.State != custos.JobDone {
+		if st.Job.State != custos.JobDone {
 			continue
 		}
-		red, ok := redact(j.Result)
-		if !ok {
-			s.log().Warn("redacting a step's result: unreadable", "request", id, "step", j.ID)
-			continue
-		}
-		if string(red) == string(j.Result) && len(j.Checkpoint) == 0 {
-			continue
-		}
-		if err := s.Jobs.RedactJob(ctx, j.ID, red); err != nil {
+		if err := s.redactJob(ctx, st.Job); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// redactJob redacts done job j. A result it cannot read is dropped whole
+// (and logged): what cannot be read cannot be shown to be free of personal
+// data.
+func (s *Service) redactJob(ctx context.Context, j *custos.Job) error {
+	red, ok := redact(j.Result)
+	if !ok {
+		s.log().Warn("redacting a step's result: unreadable, dropped", "request", j.RequestID, "step", j.ID)
+		red = json.RawMessage(`{}`)
+	}
+	return s.Jobs.RedactJob(ctx, j.ID, red)
+}
+
+// RedactLeftovers redacts the done steps of completed requests that
+// completing did not redact (it failed, or the node stopped in between),
+// at most limit of them, and returns how many it redacted. Sweep runs it.
+func (s *Service) RedactLeftovers(ctx context.Context, limit int) (int, error) {
+	if s.Jobs == nil {
+		return 0, nil
+	}
+	jobs, err := s.Jobs.UnredactedJobs(ctx, limit)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, j := range jobs {
+		switch err := s.redactJob(ctx, j); {
+		case err == nil:
+			n++
+		case custos.ErrorCode(err) == custos.ECONFLICT || custos.ErrorCode(err) == custos.ENOTFOUND:
+			// Retried or deleted since it was read: not done any more.
+		default:
+			return n, err
+		}
+	}
+	return n, nil
 }
 
 // redact returns a step's result without personal data: a database's

@@ -449,3 +449,84 @@ func TestCorrectionRefusedAtRun(t *testing.T) {
 		t.Errorf("after approving again: %s, name %q", j.State, name)
 	}
 }
+
+// failingRedact is a job store whose RedactJob fails, as a store that is
+// briefly unreachable would.
+type failingRedact struct{ custos.JobStore }
+
+func (failingRedact) RedactJob(context.Context, int64, json.RawMessage) error {
+	return fmt.Errorf("the store is unreachable")
+}
+
+// TestRedactLeftovers: when redacting a completed request's steps fails,
+// the request is completed all the same, and the sweep redacts the steps
+// later; the steps of a request still in progress keep their rows.
+func TestRedactLeftovers(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db, shopManifest(t))
+		e.svc.Jobs, e.svc.Engines = failingRedact{db}, conntest.ShopEngines{DB: conntest.TinyShop(t)}
+		runner := &jobs.Runner{Store: db, Handlers: map[string]jobs.Handler{custos.JobRequestStep: e.svc.RunStep}, Now: e.clock}
+		ctx := context.Background()
+		run := func(id string) []dsr.Step {
+			t.Helper()
+			if err := e.svc.Approve(ctx, "st_officer", id, 0); err != nil {
+				t.Fatal(err)
+			}
+			for range 2 {
+				if _, err := runner.RunOnce(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			steps, err := e.svc.Steps(ctx, id)
+			if err != nil || len(steps) != 2 || steps[0].Job.State != custos.JobDone {
+				t.Fatalf("steps: %+v, %v", steps, err)
+			}
+			return steps
+		}
+		ada := e.file(dsr.Submission{Site: "demo", Type: custos.RequestAccess, Email: "ada@example.com"})
+		steps := run(ada.ID)
+		if err := e.svc.CompleteStep(ctx, "st_officer", ada.ID, steps[1].Job.ID, "Nothing in the cabinet.", nil); err != nil {
+			t.Fatal(err)
+		}
+		bob := e.file(dsr.Submission{Site: "demo", Type: custos.RequestAccess, Email: "bob@example.com"})
+		run(bob.ID)
+
+		if err := e.svc.Complete(ctx, "st_officer", ada.ID, 0); err != nil {
+			t.Fatalf("complete with redaction failing: %v", err)
+		}
+		if r, _ := db.Request(ctx, ada.ID); r.State != custos.StateCompleted {
+			t.Fatalf("state = %s, want completed", r.State)
+		}
+		shopResult := func(id string) string {
+			t.Helper()
+			steps, err := e.svc.Steps(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return string(steps[0].Job.Result)
+		}
+		if !strings.Contains(shopResult(ada.ID), "ada@example.com") {
+			t.Fatalf("the failed redaction changed the step: %s", shopResult(ada.ID))
+		}
+
+		e.svc.Jobs = db
+		n, err := e.svc.RedactLeftovers(ctx, 100)
+		if err != nil || n != 2 {
+			t.Fatalf("RedactLeftovers = %d, %v; want the two steps of the completed request", n, err)
+		}
+		if got := shopResult(ada.ID); strings.Contains(got, "ada@example.com") || !strings.Contains(got, `"rows":2`) {
+			t.Errorf("the shop's step after the sweep: %s", got)
+		}
+		if got := shopResult(bob.ID); !strings.Contains(got, "bob@example.com") {
+			t.Errorf("the sweep redacted a request in progress: %s", got)
+		}
+		if n, err := e.svc.RedactLeftovers(ctx, 100); err != nil || n != 0 {
+			t.Errorf("a second sweep redacted %d, %v; want nothing left", n, err)
+		}
+		// The package was built before the redaction and keeps the rows.
+		a, err := db.Answer(ctx, ada.ID)
+		if err != nil || !strings.Contains(string(zipFile(t, a.Data, "data.json")), "ada@example.com") {
+			t.Errorf("the answer lost the person's rows: %v", err)
+		}
+	})
+}

@@ -580,7 +580,7 @@ func (db *DB) RedactJob(ctx context.Context, id int64, result json.RawMessage) e
 	var refused error
 	err := db.apply(ctx, "redact job", nil, func(ctx context.Context, tx *sql.Tx) (bool, error) {
 		refused = nil
-		res, err := tx.ExecContext(ctx, `UPDATE jobs SET result = $2, checkpoint = '', updated_at = $3, version = version + 1`+
+		res, err := tx.ExecContext(ctx, `UPDATE jobs SET result = $2, checkpoint = '', redacted = true, updated_at = $3, version = version + 1`+
 			` WHERE id = $1 AND state = 'done'`, id, string(result), utcMicro(time.Now()))
 		if err != nil {
 			return false, fmt.Errorf("redact job: %w", err)
@@ -597,6 +597,26 @@ func (db *DB) RedactJob(ctx context.Context, id int64, result json.RawMessage) e
 		return err
 	}
 	return refused
+}
+
+// UnredactedJobs implements custos.JobStore.
+func (db *DB) UnredactedJobs(ctx context.Context, limit int) ([]*custos.Job, error) {
+	if limit <= 0 {
+		return nil, custos.Errorf(custos.EINVALID, "limit must be positive")
+	}
+	// The conditions on jobs are those of the partial index jobs_unredacted,
+	// written the same way so that SQLite uses it.
+	list, err := queryList(ctx, db.read, "read unredacted jobs", scanJob, `SELECT `+jobColumns+` FROM jobs`+
+		` WHERE state = 'done' AND NOT redacted AND request_id <> ''`+
+		` AND EXISTS (SELECT 1 FROM requests r WHERE r.id = jobs.request_id AND r.state = $1)`+
+		` ORDER BY id LIMIT $2`, string(custos.StateCompleted), limit)
+	if err != nil {
+		return nil, err
+	}
+	if err := loadDeps(ctx, db.read, list); err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	return list, nil
 }
 
 // Job implements custos.JobStore.

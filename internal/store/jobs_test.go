@@ -454,6 +454,47 @@ func TestRedactJob(t *testing.T) {
 	})
 }
 
+// TestUnredactedJobs: the done steps of completed requests that were not
+// redacted, oldest first; not those of a request in progress, nor a step
+// not done, nor one redacted or cleared by an erasure.
+func TestUnredactedJobs(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		insertRequest(t, db, dsrRequest("rq_done", "demo", "ann@example.org", custos.RequestAccess, custos.StateCompleted, jt0))
+		insertRequest(t, db, dsrRequest("rq_busy", "demo", "bob@example.org", custos.RequestAccess, custos.StateInProgress, jt0))
+		enqueue(t, db, step("rq_done", "shop"), step("rq_done", "crm"), step("rq_done", "archive"), step("rq_busy", "shop"))
+		for _, j := range claim(t, db, jt0, 10) {
+			if strings.HasSuffix(j.Key, "/archive/erasure") {
+				continue // left running
+			}
+			if err := db.FinishJob(ctx, j, json.RawMessage(`{"tables":[{"table":"customers","rows":[{"name":"Ann"}]}]}`), nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_, err := db.UnredactedJobs(ctx, 0)
+		wantCode(t, err, custos.EINVALID)
+		got, err := db.UnredactedJobs(ctx, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !cmp.Equal(keys(got), []string{"rq_done/system/shop/erasure", "rq_done/system/crm/erasure"}) {
+			t.Fatalf("unredacted = %v", keys(got))
+		}
+		if string(got[0].Result) == "" {
+			t.Error("the result is not read")
+		}
+		if one, _ := db.UnredactedJobs(ctx, 1); !cmp.Equal(keys(one), keys(got[:1])) {
+			t.Errorf("limit 1: %v", keys(one))
+		}
+		if err := db.RedactJob(ctx, got[0].ID, json.RawMessage(`{"tables":[{"table":"customers","rows":1}]}`)); err != nil {
+			t.Fatal(err)
+		}
+		if left, _ := db.UnredactedJobs(ctx, 10); !cmp.Equal(keys(left), []string{"rq_done/system/crm/erasure"}) {
+			t.Errorf("after redacting the shop's step: %v", keys(left))
+		}
+	})
+}
+
 // TestJobWaiting: a waiting job is not claimed; an outside event completes
 // it, even one that comes before the wait was recorded, but only once.
 func TestJobWaiting(t *testing.T) {

@@ -687,7 +687,7 @@ func eraseSubject(ctx context.Context, tx *sql.Tx, x *custos.Erasure, requestID 
 	}
 	// Their steps' results and checkpoints: rows read, files, notes and
 	// corrected values.
-	if err := exec("", "clear step results", `UPDATE jobs SET result = '', checkpoint = '' WHERE (result <> '' OR checkpoint <> '')`+
+	if err := exec("", "clear step results", `UPDATE jobs SET result = '', checkpoint = '', redacted = true WHERE (result <> '' OR checkpoint <> '')`+
 		` AND request_id IN (`+others+`)`, args...); err != nil {
 		return nil, nil, err
 	}

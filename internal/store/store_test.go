@@ -738,7 +738,7 @@ func TestTamper(t *testing.T) {
 }
 
 // allMigrations names every migration, in order.
-var allMigrations = []string{"0001_init", "0002_staff", "0003_requests", "0004_restrictions", "0005_data_labels", "0006_jobs", "0007_webhook_replays"}
+var allMigrations = []string{"0001_init", "0002_staff", "0003_requests", "0004_restrictions", "0005_data_labels", "0006_jobs", "0007_webhook_replays", "0008_job_redacted"}
 
 func TestMigrate(t *testing.T) {
 	storetest.Configs(t, func(t *testing.T, cfg store.Config) {
