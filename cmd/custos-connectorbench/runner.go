@@ -20,7 +20,6 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"maps"
 	"os"
 	"regexp"
 	"runtime"
@@ -40,71 +39,13 @@ import (
 	"github.com/custos-privacy/custos/internal/store"
 )
 
-// runnerManifest is the demo manifest with the shop in PostgreSQL and in
-// MariaDB, and the data categories the shop's columns use declared.
+// runnerManifest is the demo manifest with the shop (shop.Dataset, as
+// shop.Manifest declares it) in PostgreSQL and in MariaDB.
 func runnerManifest() (*manifest.Manifest, error) {
-	d := manifestDataset()
-	ds, err := json.Marshal(d) // JSON is YAML
-	if err != nil {
-		return nil, err
-	}
-	var b strings.Builder
-	b.WriteString("    systems:\n")
-	for _, s := range []struct{ id, name, kind, env string }{
-		{"shop-postgresql", "Shop (PostgreSQL)", manifest.SystemPostgres, "CONNBENCH_POSTGRES"},
-		{"shop-mariadb", "Shop (MariaDB)", manifest.SystemMySQL, "CONNBENCH_MARIADB"},
-	} {
-		fmt.Fprintf(&b, "      - id: %s\n        name: %s\n        kind: %s\n        role: controller\n        requests: [access]\n        connection: {env: %s}\n        dataset: %s\n",
-			s.id, s.name, s.kind, s.env, ds)
-	}
-
-	// The categories the shop uses that the demo site does not declare.
-	declared := map[string]bool{}
-	for _, c := range manifest.Demo().Site("demo").DataCategories {
-		declared[c.ID] = true
-	}
-	var missing []string
-	for _, t := range d.Tables {
-		for _, c := range t.Columns {
-			if !declared[c.Category] && !slices.Contains(missing, c.Category) {
-				missing = append(missing, c.Category)
-			}
-		}
-	}
-	return manifest.Parse("connbench.yaml", manifest.DemoYAMLWithSystems(b.String(), missing...))
-}
-
-// manifestDataset is shop.Dataset() as a manifest must describe it: the
-// manifest's checks want every column a walk reads (an identity, a
-// reference's, the restriction flag) listed with its category, where
-// shop.Dataset() leaves the keys out. The engines run shop.Dataset()
-// itself, as the rest of the benchmark does.
-func manifestDataset() *manifest.Dataset {
-	d := shop.Dataset()
-	for _, t := range d.Tables {
-		listed := map[string]bool{}
-		for _, c := range t.Columns {
-			listed[c.Name] = true
-		}
-		add := func(name, category string) {
-			if name != "" && !listed[name] {
-				listed[name] = true
-				t.Columns = append(t.Columns, &manifest.Column{Name: name, Category: category})
-			}
-		}
-		for _, k := range slices.Sorted(maps.Keys(t.Identities)) {
-			add(t.Identities[k], "user.unique_id")
-		}
-		for _, r := range t.References {
-			for _, col := range r.Columns {
-				if !slices.Contains(t.PrimaryKey, col) {
-					add(col, "user.unique_id")
-				}
-			}
-		}
-		add(t.RestrictColumn, "user.privacy_preferences")
-	}
-	return d
+	return shop.Manifest(
+		shop.System{ID: "shop-postgresql", Name: "Shop (PostgreSQL)", Kind: manifest.SystemPostgres, Env: "CONNBENCH_POSTGRES"},
+		shop.System{ID: "shop-mariadb", Name: "Shop (MariaDB)", Kind: manifest.SystemMySQL, Env: "CONNBENCH_MARIADB"},
+	)
 }
 
 // benchEngines is the service's Engines: the engine of each system over

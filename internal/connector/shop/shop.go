@@ -4,21 +4,39 @@
 // a legal hold, newsletter subscriptions, support tickets and their
 // messages), shared by the tests of package sqlds and by
 // cmd/custos-connectorbench so that both measure the same thing.
+//
+// The dataset is complete, as a manifest must describe it (see
+// Manifest): besides the columns that hold personal data, each table lists
+// the columns its identities, its references and its restriction flag
+// name. Those were left out once, as the engine reads them anyway; listed,
+// they are part of what an access request returns, and each says
+// erase: keep, so that an erasure leaves them as it did when they were not
+// listed (a masked order keeps its customer, a kept payment its order).
 package shop
 
 import (
+	"encoding/json"
+	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/custos-privacy/custos/internal/manifest"
 )
 
-// Dataset is the manifest's description of the shop.
+// Dataset is the manifest's description of the shop. Each call returns a
+// new copy, which the caller may change.
 func Dataset() *manifest.Dataset {
 	col := func(name, category string, erase *manifest.Erase, rectify bool) *manifest.Column {
 		return &manifest.Column{Name: name, Category: category, Erase: erase, Rectify: rectify}
 	}
 	act := func(action, value string) *manifest.Erase { return &manifest.Erase{Action: action, Value: value} }
 	keep := act(manifest.EraseKeep, "")
+	// id is a key column listed because a reference or an identity names
+	// it: an identifier, left alone by an erasure (a primary key column is
+	// anyway). restricted is a restrict_column: a restriction sets it, an
+	// erasure leaves it (it is NOT NULL).
+	id := func(name string) *manifest.Column { return col(name, "user.unique_id", keep, false) }
+	restricted := func() *manifest.Column { return col("restricted", "user.privacy_preferences", keep, false) }
 	return &manifest.Dataset{Tables: []*manifest.Table{
 		{
 			Name:       "customers",
@@ -31,6 +49,8 @@ func Dataset() *manifest.Dataset {
 				col("name", "user.name", act(manifest.EraseFixed, "Erased"), true),
 				col("address_id", "user.contact.address", nil, false),
 				col("created_at", "system.operations", keep, false),
+				id("id"), // the customer_id identity
+				restricted(),
 			},
 			RestrictColumn: "restricted",
 		},
@@ -57,6 +77,7 @@ func Dataset() *manifest.Dataset {
 				col("note", "user.content", act(manifest.EraseRandom, ""), false),
 				col("total", "user.purchase", keep, false),
 				col("placed_at", "user.purchase", keep, false),
+				id("customer_id"),
 			},
 		},
 		{
@@ -79,6 +100,7 @@ func Dataset() *manifest.Dataset {
 				col("paid_at", "user.financial", nil, false),
 				col("card_holder", "user.name", nil, false),
 				col("card_last4", "user.financial", nil, false),
+				id("order_id"),
 			},
 		},
 		{
@@ -103,6 +125,7 @@ func Dataset() *manifest.Dataset {
 				col("subject", "user.content", act(manifest.EraseFixed, "[erased]"), false),
 				col("status", "system.operations", keep, false),
 				col("opened_at", "system.operations", keep, false),
+				restricted(),
 			},
 			RestrictColumn: "restricted",
 		},
@@ -114,6 +137,7 @@ func Dataset() *manifest.Dataset {
 				col("author", "system.operations", nil, false),
 				col("body", "user.content", nil, false),
 				col("sent_at", "system.operations", nil, false),
+				id("ticket_id"),
 			},
 		},
 	}}
@@ -132,4 +156,58 @@ func Hold(category string) (string, bool) {
 		return TaxLaw, true
 	}
 	return "", false
+}
+
+// System is one SQL system of the demo site that holds the shop, for
+// Manifest.
+type System struct {
+	ID, Name string
+	Kind     string   // manifest.SystemPostgres, SystemMySQL or SystemSQLite
+	Env      string   // the environment variable that holds the DSN
+	Requests []string // the request types it takes part in; none: access
+}
+
+// Manifest returns the demo manifest (manifest.DemoYAMLWithSystems) with
+// systems added to the demo site, each a controller holding the shop
+// (Dataset), parsed: the shop through the manifest's whole validation. The
+// data categories the shop uses that the demo site lacks are declared,
+// under no legal hold: the shop's hold is Hold, which the engines are
+// given. Parse fills in the datasets' defaults, which are what the engine
+// does where Dataset() says nothing: a table's rows deleted, a column
+// kept if in the primary key, set to null otherwise (Hold aside).
+func Manifest(systems ...System) (*manifest.Manifest, error) {
+	return manifestOf(Dataset(), systems)
+}
+
+// manifestOf is Manifest with d as the systems' dataset.
+func manifestOf(d *manifest.Dataset, systems []System) (*manifest.Manifest, error) {
+	ds, err := json.Marshal(d) // JSON is YAML
+	if err != nil {
+		return nil, err
+	}
+	var b strings.Builder
+	b.WriteString("    systems:\n")
+	for _, s := range systems {
+		reqs := s.Requests
+		if len(reqs) == 0 {
+			reqs = []string{"access"}
+		}
+		fmt.Fprintf(&b, "      - id: %s\n        name: %q\n        kind: %s\n        role: controller\n        requests: [%s]\n        connection: {env: %s}\n        dataset: %s\n",
+			s.ID, s.Name, s.Kind, strings.Join(reqs, ", "), s.Env, ds)
+	}
+	return manifest.Parse("shop.yaml", manifest.DemoYAMLWithSystems(b.String(), categories(d, manifest.Demo().Site("demo"))...))
+}
+
+// categories lists the data categories of d's columns that site does not
+// declare, each once, in the order d first uses them.
+func categories(d *manifest.Dataset, site *manifest.Site) []string {
+	var out []string
+	for _, t := range d.Tables {
+		for _, c := range t.Columns {
+			if site.DataCategory(c.Category) == nil && !slices.Contains(out, c.Category) {
+				out = append(out, c.Category)
+			}
+		}
+	}
+	return out
 }
