@@ -60,9 +60,15 @@ func (s *Service) Correction(ctx context.Context, id string, jobID int64) ([]Cor
 	if err != nil {
 		return nil, err
 	}
+	// Read with the schema, so that a column the database holds as binary
+	// data, which a text field cannot correct, is not offered.
+	cols, err := e.Correctable(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var fields []CorrectionField
 	at := map[string]int{} // table.column → index in fields
-	for _, c := range e.Correctable() {
+	for _, c := range cols {
 		at[c.Table+"."+c.Column] = len(fields)
 		fields = append(fields, CorrectionField{Table: c.Table, Column: c.Column, Category: c.Category})
 	}

@@ -49,6 +49,12 @@ type colMeta struct {
 	// PostgreSQL's numeric without a precision).
 	prec, scale int
 	null        bool // the column accepts NULL
+	// charset is the character set of a MySQL text column ("utf8mb4",
+	// "utf8mb3", ...); "" elsewhere.
+	charset string
+	// timeMin and timeMax bound what a MySQL TIMESTAMP column holds
+	// (timestampRange); zero elsewhere: no bound known.
+	timeMin, timeMax time.Time
 }
 
 // hashMinLen is the fewest characters a column masked by a keyed hash
@@ -69,23 +75,54 @@ func (e *CheckError) Error() string {
 // the dataset does with them (a restriction column that is boolean, a
 // column masked by a hash that can hold one, a reference that closes a
 // cycle of foreign keys with a column an erasure may set to NULL to break
-// it). What is missing is named in a *CheckError.
+// it, a column marked rectify that is not binary). What is missing is
+// named in a *CheckError.
 func (e *Engine) Check(ctx context.Context) error {
-	schema, err := e.loadSchema(ctx)
+	schema, problems, err := e.check(ctx)
 	if err != nil {
 		return err
 	}
-	var problems []string
+	if len(problems) > 0 {
+		all := make([]string, len(problems))
+		for i, p := range problems {
+			all[i] = p.text
+		}
+		return &CheckError{Problems: all}
+	}
+	e.mu.Lock()
+	e.schema = schema
+	e.mu.Unlock()
+	return nil
+}
+
+// problem is one mismatch Check finds. A rectify problem only keeps a
+// rectification from writing a column, which it refuses (correction), so
+// the other requests run despite it; any other stops them all.
+type problem struct {
+	text    string
+	rectify bool
+}
+
+// check reads the schema and lists what does not match the dataset.
+func (e *Engine) check(ctx context.Context) (map[string]map[string]*colMeta, []problem, error) {
+	schema, err := e.loadSchema(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	var problems []problem
+	add := func(format string, args ...any) {
+		problems = append(problems, problem{text: fmt.Sprintf(format, args...)})
+	}
 	for _, t := range e.tables {
 		cols := schema[t.name]
 		if len(cols) == 0 {
-			problems = append(problems, fmt.Sprintf("table %s does not exist (or the connection may not see it)", t.name))
+			add("table %s does not exist (or the connection may not see it)", t.name)
 			continue
 		}
 		missing := false
 		for _, c := range t.need {
 			if cols[c] == nil {
-				problems = append(problems, fmt.Sprintf("column %s.%s does not exist", t.name, c))
+				add("column %s.%s does not exist", t.name, c)
 				missing = true
 			}
 		}
@@ -96,32 +133,37 @@ func (e *Engine) Check(ctx context.Context) error {
 			// MySQL's BOOLEAN is a TINYINT(1), SQLite's an integer; PostgreSQL
 			// sets a boolean only.
 			if k := cols[rc].kind; k != kindBool && (k != kindInt || e.d.postgres()) {
-				problems = append(problems, fmt.Sprintf("column %s.%s is a restriction column but holds %s, not boolean", t.name, rc, cols[rc].typ))
+				add("column %s.%s is a restriction column but holds %s, not boolean", t.name, rc, cols[rc].typ)
 			}
 		}
 		for _, c := range t.m.Columns {
+			m := cols[c.Name]
+			if c.Rectify && m.kind == kindBytes {
+				problems = append(problems, problem{rectify: true, text: fmt.Sprintf(
+					"column %s.%s is marked rectify: true but holds binary data (%s): a correction is entered as text and cannot be written to it; remove rectify: true and correct the column by hand",
+					t.name, c.Name, typeName(m))})
+			}
 			if c.Erase == nil {
 				continue
 			}
-			m := cols[c.Name]
 			switch c.Erase.Action {
 			case manifest.EraseHash:
 				if m.kind != kindText {
-					problems = append(problems, fmt.Sprintf("column %s.%s is masked by a hash but holds %s, not text", t.name, c.Name, m.typ))
+					add("column %s.%s is masked by a hash but holds %s, not text", t.name, c.Name, m.typ)
 				} else if m.maxLen > 0 && m.maxLen < hashMinLen {
-					problems = append(problems, fmt.Sprintf("column %s.%s is masked by a hash but holds %d characters, fewer than %d", t.name, c.Name, m.maxLen, hashMinLen))
+					add("column %s.%s is masked by a hash but holds %d characters, fewer than %d", t.name, c.Name, m.maxLen, hashMinLen)
 				}
 			case manifest.EraseFixed:
 				if _, err := convert(m, c.Erase.Value); err != nil {
-					problems = append(problems, fmt.Sprintf("column %s.%s: the fixed erase value does not fit its type %s", t.name, c.Name, m.typ))
+					add("column %s.%s: the fixed erase value does not fit its type %s", t.name, c.Name, m.typ)
 				} else if m.kind == kindText && m.maxLen > 0 && len([]rune(c.Erase.Value)) > m.maxLen {
-					problems = append(problems, fmt.Sprintf("column %s.%s: the fixed erase value is longer than the column's %d characters", t.name, c.Name, m.maxLen))
+					add("column %s.%s: the fixed erase value is longer than the column's %d characters", t.name, c.Name, m.maxLen)
 				}
 			}
 		}
 		for _, r := range t.refs {
 			if p := clearProblem(t, r, cols); p != "" {
-				problems = append(problems, p)
+				add("%s", p)
 			}
 		}
 		// Reading the columns proves the connection may.
@@ -129,18 +171,20 @@ func (e *Engine) Check(ctx context.Context) error {
 		q.add("SELECT ", e.d.quoteAll(t.need), " FROM ", e.d.quote(t.name), e.d.limit(0))
 		rows, err := e.db.QueryContext(ctx, q.String())
 		if err != nil {
-			problems = append(problems, fmt.Sprintf("table %s cannot be read: %s", t.name, describe(err)))
+			add("table %s cannot be read: %s", t.name, describe(err))
 			continue
 		}
 		rows.Close()
 	}
-	if len(problems) > 0 {
-		return &CheckError{Problems: problems}
+	return schema, problems, nil
+}
+
+// typeName is the type of a column of m as a message gives it.
+func typeName(m *colMeta) string {
+	if m.typ == "" {
+		return "no declared type"
 	}
-	e.mu.Lock()
-	e.schema = schema
-	e.mu.Unlock()
-	return nil
+	return m.typ
 }
 
 // clearProblem says what keeps an erasure from lifting r, a reference of
@@ -188,7 +232,9 @@ func clearProblem(t *table, r *ref, cols map[string]*colMeta) string {
 	return fmt.Sprintf("one of the columns %s of %s must accept NULL: their reference (%s) to %s (owns) closes a cycle of references, so an erasure sets one to NULL before it deletes rows", strings.Join(need, ", "), t.name, strings.Join(r.cols, ", "), r.to.name)
 }
 
-// columns returns the checked schema, checking it the first time.
+// columns returns the checked schema, checking it the first time. A
+// problem of rectification alone (a binary column marked rectify) does
+// not stop the requests: correction refuses the column.
 func (e *Engine) columns(ctx context.Context) (map[string]map[string]*colMeta, error) {
 	e.mu.Lock()
 	s := e.schema
@@ -196,11 +242,24 @@ func (e *Engine) columns(ctx context.Context) (map[string]map[string]*colMeta, e
 	if s != nil {
 		return s, nil
 	}
-	if err := e.Check(ctx); err != nil {
+	schema, problems, err := e.check(ctx)
+	if err != nil {
 		return nil, err
+	}
+	var stop []string
+	for _, p := range problems {
+		if !p.rectify {
+			stop = append(stop, p.text)
+		}
+	}
+	if len(stop) > 0 {
+		return nil, &CheckError{Problems: stop}
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if e.schema == nil {
+		e.schema = schema
+	}
 	return e.schema, nil
 }
 
@@ -217,9 +276,17 @@ func (e *Engine) meta(t *table, col string) *colMeta {
 // loadSchema reads the columns of every dataset table from the database's
 // catalogue.
 func (e *Engine) loadSchema(ctx context.Context) (map[string]map[string]*colMeta, error) {
+	var wide bool
+	if e.d.kind == manifest.SystemMySQL {
+		var version, compileOS string
+		if err := e.db.QueryRowContext(ctx, `SELECT VERSION(), COALESCE(@@version_compile_os, '')`).Scan(&version, &compileOS); err != nil {
+			return nil, dbErr("check", "", err)
+		}
+		wide = wideTimestamp(version, compileOS)
+	}
 	schema := map[string]map[string]*colMeta{}
 	for _, t := range e.tables {
-		cols, err := e.loadTable(ctx, t.name)
+		cols, err := e.loadTable(ctx, t.name, wide)
 		if err != nil {
 			return nil, dbErr("check", t.name, err)
 		}
@@ -228,7 +295,9 @@ func (e *Engine) loadSchema(ctx context.Context) (map[string]map[string]*colMeta
 	return schema, nil
 }
 
-func (e *Engine) loadTable(ctx context.Context, name string) (map[string]*colMeta, error) {
+// loadTable reads the columns of table name; wide: the server's TIMESTAMP
+// reaches 2106 (wideTimestamp).
+func (e *Engine) loadTable(ctx context.Context, name string, wide bool) (map[string]*colMeta, error) {
 	var sch any
 	if s, n, ok := strings.Cut(name, "."); ok {
 		sch, name = s, n
@@ -238,13 +307,13 @@ func (e *Engine) loadTable(ctx context.Context, name string) (map[string]*colMet
 	switch e.d.kind {
 	case manifest.SystemPostgres:
 		stmt = `SELECT column_name, data_type, data_type, COALESCE(character_maximum_length, 0), is_nullable,
-				numeric_precision, numeric_scale
+				numeric_precision, numeric_scale, ''
 			FROM information_schema.columns
 			WHERE table_schema = COALESCE($1::text, current_schema()) AND table_name = $2`
 		args = []any{sch, name}
 	case manifest.SystemMySQL:
 		stmt = `SELECT column_name, data_type, column_type, COALESCE(character_maximum_length, 0), is_nullable,
-				numeric_precision, numeric_scale
+				numeric_precision, numeric_scale, COALESCE(character_set_name, '')
 			FROM information_schema.columns
 			WHERE table_schema = COALESCE(?, DATABASE()) AND table_name = ?`
 		args = []any{sch, name}
@@ -252,7 +321,7 @@ func (e *Engine) loadTable(ctx context.Context, name string) (map[string]*colMet
 		if sch == nil {
 			sch = "main"
 		}
-		stmt = `SELECT name, type, type, 0, CASE WHEN "notnull" THEN 'NO' ELSE 'YES' END, NULL, NULL FROM pragma_table_info(?, ?)`
+		stmt = `SELECT name, type, type, 0, CASE WHEN "notnull" THEN 'NO' ELSE 'YES' END, NULL, NULL, '' FROM pragma_table_info(?, ?)`
 		args = []any{name, sch}
 	}
 	rows, err := e.db.QueryContext(ctx, stmt, args...)
@@ -262,13 +331,14 @@ func (e *Engine) loadTable(ctx context.Context, name string) (map[string]*colMet
 	defer rows.Close()
 	cols := map[string]*colMeta{}
 	for rows.Next() {
-		var col, dataType, colType, nullable string
+		var col, dataType, colType, nullable, charset string
 		var maxLen int64
 		var prec, scale sql.NullInt64
-		if err := rows.Scan(&col, &dataType, &colType, &maxLen, &nullable, &prec, &scale); err != nil {
+		if err := rows.Scan(&col, &dataType, &colType, &maxLen, &nullable, &prec, &scale, &charset); err != nil {
 			return nil, err
 		}
-		m := classify(e.d.kind, strings.ToLower(dataType), strings.ToLower(colType))
+		dataType, colType = strings.ToLower(dataType), strings.ToLower(colType)
+		m := classify(e.d.kind, dataType, colType)
 		m.null = nullable == "YES"
 		if maxLen > 0 && maxLen < math.MaxInt32 {
 			m.maxLen = int(maxLen)
@@ -279,9 +349,51 @@ func (e *Engine) loadTable(ctx context.Context, name string) (map[string]*colMet
 		if m.kind == kindDecimal && prec.Valid && scale.Valid && prec.Int64 > 0 && prec.Int64 <= 1000 && scale.Int64 >= 0 && scale.Int64 <= prec.Int64 {
 			m.prec, m.scale = int(prec.Int64), int(scale.Int64)
 		}
+		if m.kind == kindText {
+			m.charset = strings.ToLower(charset)
+		}
+		if e.d.kind == manifest.SystemMySQL && dataType == "timestamp" {
+			m.timeMin, m.timeMax = timestampRange(colType, wide)
+		}
 		cols[col] = m
 	}
 	return cols, rows.Err()
+}
+
+// wideTimestamp says whether a MySQL server of version, built for compileOS,
+// has a TIMESTAMP that reaches 2106-02-07 06:28:15 UTC: MariaDB from 11.5
+// on 64-bit systems other than Windows (MDEV-32188). MySQL's ends in 2038.
+// A 32-bit build of MariaDB 11.5 or later is taken for a 64-bit one; it
+// refuses what does not fit (in strict mode) instead.
+func wideTimestamp(version, compileOS string) bool {
+	if !strings.Contains(strings.ToLower(version), "mariadb") || strings.HasPrefix(strings.ToLower(compileOS), "win") {
+		return false
+	}
+	var major, minor int
+	if _, err := fmt.Sscanf(version, "%d.%d", &major, &minor); err != nil {
+		return false
+	}
+	return major > 11 || major == 11 && minor >= 5
+}
+
+// timestampRange is the first and the last time a MySQL TIMESTAMP column
+// of type colType ("timestamp", "timestamp(3)") holds: 1970-01-01 00:00:01
+// UTC to 2038-01-19 03:14:07 UTC (2106-02-07 06:28:15 UTC when wide), the
+// last second up to the fraction the column keeps. A time between the
+// last one the column keeps and the next second is refused, though
+// MariaDB would cut it off and MySQL round it.
+func timestampRange(colType string, wide bool) (lo, hi time.Time) {
+	lo = time.Date(1970, 1, 1, 0, 0, 1, 0, time.UTC)
+	hi = time.Date(2038, 1, 19, 3, 14, 7, 0, time.UTC)
+	if wide {
+		hi = time.Date(2106, 2, 7, 6, 28, 15, 0, time.UTC)
+	}
+	if s := sqliteLen.FindStringSubmatch(colType); s != nil {
+		if fsp, _ := strconv.Atoi(s[1]); fsp > 0 && fsp <= 6 {
+			hi = hi.Add(time.Second - time.Duration(math.Pow10(9-fsp)))
+		}
+	}
+	return lo, hi
 }
 
 var sqliteLen = regexp.MustCompile(`\(\s*(\d+)\s*\)`)
@@ -549,12 +661,12 @@ func convert(m *colMeta, v any) (any, error) {
 			s := strings.TrimSpace(x)
 			for _, layout := range []string{time.RFC3339Nano, "2006-01-02 15:04:05", "2006-01-02"} {
 				if t, err := time.Parse(layout, s); err == nil {
-					return t, nil
+					return timeFits(m, t)
 				}
 			}
 			return nil, fail
 		case time.Time:
-			return x, nil
+			return timeFits(m, x)
 		}
 	case kindBytes:
 		switch x := v.(type) {
@@ -581,7 +693,10 @@ func convert(m *colMeta, v any) (any, error) {
 
 // textFits says why text s does not fit a text column of m, or nil:
 // PostgreSQL refuses a NUL character and a string not UTF-8 (SQLSTATE
-// 22021), MySQL the latter in a utf8mb4 column.
+// 22021), MySQL the latter in a utf8mb4 column, and a character beyond
+// the Basic Multilingual Plane (4 bytes in UTF-8: an emoji, many CJK
+// ideographs) in a utf8mb3 or ucs2 column (error 1366 in strict mode; out
+// of it, the text is cut off there).
 func textFits(m *colMeta, s string) error {
 	if strings.IndexByte(s, 0) >= 0 {
 		return errNoFit{m.kind, "the text holds a NUL character"}
@@ -589,7 +704,29 @@ func textFits(m *colMeta, s string) error {
 	if !utf8.ValidString(s) {
 		return errNoFit{m.kind, "the text is not valid UTF-8"}
 	}
+	switch m.charset {
+	case "utf8", "utf8mb3", "ucs2":
+		for _, r := range s {
+			if r > 0xFFFF {
+				return errNoFit{m.kind, "the text holds a character the column's character set " + m.charset + " cannot store (4 bytes in UTF-8, such as an emoji)"}
+			}
+		}
+	}
 	return nil
+}
+
+// timeFits returns t, or why it does not fit a date/time column of m:
+// MySQL's TIMESTAMP holds only its range (error 1292 in strict mode; out
+// of it, the zero date). The range is compared in UTC, as the driver
+// sends times (its loc) and as the server reads them when its time_zone
+// is UTC.
+func timeFits(m *colMeta, t time.Time) (any, error) {
+	if !m.timeMin.IsZero() && (t.Before(m.timeMin) || t.After(m.timeMax)) {
+		const layout = "2006-01-02 15:04:05"
+		return nil, errNoFit{m.kind, fmt.Sprintf("the time is outside the range of a TIMESTAMP column, %s to %s UTC",
+			m.timeMin.Format(layout), m.timeMax.Format(layout))}
+	}
+	return t, nil
 }
 
 // intFits says whether n is in the range of an integer column of m.

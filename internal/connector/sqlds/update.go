@@ -73,13 +73,25 @@ func (e *CorrectionError) Error() string {
 	return fmt.Sprintf("sqlds: rectify %s.%s: %s", e.Table, e.Column, e.Reason)
 }
 
-// Correctable lists the columns a rectification may change (those the
-// dataset marks rectify), in the dataset's order.
-func (e *Engine) Correctable() []CorrectableColumn {
+// Correctable lists the columns a rectification may change: those the
+// dataset marks rectify, in the dataset's order, less those the database
+// holds as binary data, which a correction, entered as text, cannot write.
+// It reads the database's schema if the engine has not yet.
+func (e *Engine) Correctable(ctx context.Context) ([]CorrectableColumn, error) {
+	schema, err := e.columns(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return e.correctable(schema), nil
+}
+
+// correctable lists the columns marked rectify, less those schema (if
+// known) says are binary.
+func (e *Engine) correctable(schema map[string]map[string]*colMeta) []CorrectableColumn {
 	var out []CorrectableColumn
 	for _, t := range e.tables {
 		for _, c := range t.m.Columns {
-			if c.Rectify {
+			if m := schema[t.name][c.Name]; c.Rectify && (m == nil || m.kind != kindBytes) {
 				out = append(out, CorrectableColumn{Table: t.name, Column: c.Name, Category: c.Category})
 			}
 		}
@@ -139,6 +151,9 @@ func (e *Engine) correction(changes map[string]map[string]any) (map[*table]*colS
 				return nil, &CorrectionError{Table: name, Column: c, Reason: "the column may not be rectified; refused"}
 			}
 			m := e.meta(t, c)
+			if m.kind == kindBytes {
+				return nil, &CorrectionError{Table: name, Column: c, Reason: "the column holds binary data (" + typeName(m) + "), which a correction, entered as text, cannot write; refused"}
+			}
 			v, err := convert(m, changes[name][c])
 			switch {
 			case err != nil:
@@ -161,9 +176,10 @@ func (e *Engine) correction(changes map[string]map[string]any) (map[*table]*colS
 
 // Rectify writes corrections to the person's rows in one transaction:
 // changes maps a table to the new value of each column to correct (nil
-// sets NULL). Only columns the dataset marks rectify may change; a change
-// to any other column, or to a table or column the dataset does not
-// declare, refuses the whole correction before anything is written, with
+// sets NULL). Only columns the dataset marks rectify and the database does
+// not hold as binary data may change; a change to any other column, or to
+// a table or column the dataset does not declare, or a value the column
+// cannot hold, refuses the whole correction before anything is written, with
 // a *CorrectionError naming the table and column (never the value). A row
 // that holds the value already is not counted.
 func (e *Engine) Rectify(ctx context.Context, ids map[string]string, changes map[string]map[string]any) (*Report, error) {
