@@ -185,15 +185,18 @@ type JobStore interface {
 	RetryJobWith(ctx context.Context, id int64, checkpoint json.RawMessage, audit *AuditEntry) error
 
 	// RedactJob replaces the result of done job id with result (JSON, no
-	// personal data) and clears its checkpoint: for a step whose personal
-	// data the request's answer now holds. ECONFLICT if the job is not
-	// done, ENOTFOUND if there is none.
+	// personal data), clears its checkpoint and marks it redacted: for a
+	// step whose personal data the request's answer now holds. A job
+	// marked redacted already is left as it is (nil): an erasure may have
+	// cleared it since. ECONFLICT if the job is not done, ENOTFOUND if
+	// there is none.
 	RedactJob(ctx context.Context, id int64, result json.RawMessage) error
-	// UnredactedJobs returns up to limit done jobs of completed requests
-	// that RedactJob has not redacted yet, oldest first: what completing a
-	// request should have redacted and did not (it failed, or the node
-	// stopped in between).
-	UnredactedJobs(ctx context.Context, limit int) ([]*Job, error)
+	// UnredactedJobs returns the ids of up to limit done jobs of completed
+	// requests that RedactJob has not marked redacted, oldest first: what
+	// completing a request should have redacted and did not (it failed,
+	// or the node stopped in between), and the steps of requests completed
+	// before the mark existed.
+	UnredactedJobs(ctx context.Context, limit int) ([]int64, error)
 
 	// Job returns job id (ENOTFOUND if none).
 	Job(ctx context.Context, id int64) (*Job, error)

@@ -308,48 +308,65 @@ func (s *Service) redactSteps(ctx context.Context, id string, steps []Step) erro
 		if st.Job.State != custos.JobDone {
 			continue
 		}
-		if err := s.redactJob(ctx, st.Job); err != nil {
+		if _, err := s.redactJob(ctx, st.Job); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// redactJob redacts done job j. A result it cannot read is dropped whole
-// (and logged): what cannot be read cannot be shown to be free of personal
-// data.
-func (s *Service) redactJob(ctx context.Context, j *custos.Job) error {
+// redactJob redacts done job j and reports whether that changed it. A
+// result it cannot read is dropped whole (and logged): what cannot be read
+// cannot be shown to be free of personal data.
+func (s *Service) redactJob(ctx context.Context, j *custos.Job) (changed bool, err error) {
 	red, ok := redact(j.Result)
 	if !ok {
 		s.log().Warn("redacting a step's result: unreadable, dropped", "request", j.RequestID, "step", j.ID)
 		red = json.RawMessage(`{}`)
 	}
-	return s.Jobs.RedactJob(ctx, j.ID, red)
+	if err := s.Jobs.RedactJob(ctx, j.ID, red); err != nil {
+		return false, err
+	}
+	return string(red) != string(j.Result) || len(j.Checkpoint) > 0, nil
 }
 
 // RedactLeftovers redacts the done steps of completed requests that
 // completing did not redact (it failed, or the node stopped in between),
-// at most limit of them, and returns how many it redacted. Sweep runs it.
+// at most limit of them, one at a time, and returns how many it changed.
+// A step it fails to redact is logged and the others are tried; the first
+// error is returned. Sweep runs it.
 func (s *Service) RedactLeftovers(ctx context.Context, limit int) (int, error) {
 	if s.Jobs == nil {
 		return 0, nil
 	}
-	jobs, err := s.Jobs.UnredactedJobs(ctx, limit)
+	ids, err := s.Jobs.UnredactedJobs(ctx, limit)
 	if err != nil {
 		return 0, err
 	}
 	n := 0
-	for _, j := range jobs {
-		switch err := s.redactJob(ctx, j); {
+	var first error
+	for _, id := range ids {
+		j, err := s.Jobs.Job(ctx, id)
+		if err == nil {
+			var changed bool
+			if changed, err = s.redactJob(ctx, j); changed {
+				n++
+			}
+		}
+		switch {
 		case err == nil:
-			n++
 		case custos.ErrorCode(err) == custos.ECONFLICT || custos.ErrorCode(err) == custos.ENOTFOUND:
-			// Retried or deleted since it was read: not done any more.
+			// Deleted with its request since it was listed.
+		case ctx.Err() != nil:
+			return n, ctx.Err()
 		default:
-			return n, err
+			s.log().Warn("redacting a completed request's step", "step", id, "err", err)
+			if first == nil {
+				first = err
+			}
 		}
 	}
-	return n, nil
+	return n, first
 }
 
 // redact returns a step's result without personal data: a database's

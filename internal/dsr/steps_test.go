@@ -509,13 +509,23 @@ func TestRedactLeftovers(t *testing.T) {
 			t.Fatalf("the failed redaction changed the step: %s", shopResult(ada.ID))
 		}
 
-		e.svc.Jobs = db
-		n, err := e.svc.RedactLeftovers(ctx, 100)
-		if err != nil || n != 2 {
-			t.Fatalf("RedactLeftovers = %d, %v; want the two steps of the completed request", n, err)
+		// A step whose result cannot be read (not a JSON object) is
+		// dropped whole.
+		odd := &custos.Job{Kind: custos.JobRequestStep, RequestID: ada.ID, Key: ada.ID + "/system/odd/access"}
+		if err := db.EnqueueJobs(ctx, []*custos.Job{odd}, nil); err != nil {
+			t.Fatal(err)
 		}
+		if _, err := db.CompleteWaiting(ctx, odd.ID, json.RawMessage(`["ada@example.com"]`), nil); err != nil {
+			t.Fatal(err)
+		}
+
+		e.svc.Jobs = db
+		e.svc.Sweep(ctx)
 		if got := shopResult(ada.ID); strings.Contains(got, "ada@example.com") || !strings.Contains(got, `"rows":2`) {
 			t.Errorf("the shop's step after the sweep: %s", got)
+		}
+		if j, _ := db.Job(ctx, odd.ID); string(j.Result) != `{}` {
+			t.Errorf("the unreadable step after the sweep: %s", j.Result)
 		}
 		if got := shopResult(bob.ID); !strings.Contains(got, "bob@example.com") {
 			t.Errorf("the sweep redacted a request in progress: %s", got)

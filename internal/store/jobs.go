@@ -580,18 +580,33 @@ func (db *DB) RedactJob(ctx context.Context, id int64, result json.RawMessage) e
 	var refused error
 	err := db.apply(ctx, "redact job", nil, func(ctx context.Context, tx *sql.Tx) (bool, error) {
 		refused = nil
-		res, err := tx.ExecContext(ctx, `UPDATE jobs SET result = $2, checkpoint = '', redacted = true, updated_at = $3, version = version + 1`+
-			` WHERE id = $1 AND state = 'done'`, id, string(result), utcMicro(time.Now()))
+		// Not a job redacted already: an erasure of the person may have
+		// cleared it since result was made from it. One that redacting
+		// leaves as it was keeps its time and version, so that marking the
+		// steps of old requests shows no change.
+		res, err := tx.ExecContext(ctx, `UPDATE jobs SET result = $2, checkpoint = '', redacted = true,`+
+			` updated_at = CASE WHEN result = $2 AND checkpoint = '' THEN updated_at ELSE $3 END,`+
+			` version = CASE WHEN result = $2 AND checkpoint = '' THEN version ELSE version + 1 END`+
+			` WHERE id = $1 AND state = 'done' AND NOT redacted`, id, string(result), utcMicro(time.Now()))
 		if err != nil {
 			return false, fmt.Errorf("redact job: %w", err)
 		}
 		if n, err := res.RowsAffected(); err != nil {
 			return false, fmt.Errorf("redact job: %w", err)
-		} else if n == 0 {
-			refused = jobGone(ctx, tx, id, "only a done job is redacted")
-			return false, nil
+		} else if n > 0 {
+			return true, nil
 		}
-		return true, nil
+		var state string
+		var redacted bool
+		switch err := tx.QueryRowContext(ctx, `SELECT state, redacted FROM jobs WHERE id = $1`, id).Scan(&state, &redacted); {
+		case errors.Is(err, sql.ErrNoRows):
+			refused = custos.Errorf(custos.ENOTFOUND, "job not found")
+		case err != nil:
+			return false, fmt.Errorf("redact job: %w", err)
+		case !redacted:
+			refused = custos.Errorf(custos.ECONFLICT, "only a done job is redacted")
+		}
+		return false, nil
 	})
 	if err != nil {
 		return err
@@ -600,23 +615,32 @@ func (db *DB) RedactJob(ctx context.Context, id int64, result json.RawMessage) e
 }
 
 // UnredactedJobs implements custos.JobStore.
-func (db *DB) UnredactedJobs(ctx context.Context, limit int) ([]*custos.Job, error) {
+func (db *DB) UnredactedJobs(ctx context.Context, limit int) ([]int64, error) {
 	if limit <= 0 {
 		return nil, custos.Errorf(custos.EINVALID, "limit must be positive")
 	}
 	// The conditions on jobs are those of the partial index jobs_unredacted,
 	// written the same way so that SQLite uses it.
-	list, err := queryList(ctx, db.read, "read unredacted jobs", scanJob, `SELECT `+jobColumns+` FROM jobs`+
+	rows, err := db.read.QueryContext(ctx, `SELECT id FROM jobs`+
 		` WHERE state = 'done' AND NOT redacted AND request_id <> ''`+
 		` AND EXISTS (SELECT 1 FROM requests r WHERE r.id = jobs.request_id AND r.state = $1)`+
 		` ORDER BY id LIMIT $2`, string(custos.StateCompleted), limit)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("store: read unredacted jobs: %w", err)
 	}
-	if err := loadDeps(ctx, db.read, list); err != nil {
-		return nil, fmt.Errorf("store: %w", err)
+	defer rows.Close()
+	ids := []int64{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("store: read unredacted jobs: %w", err)
+		}
+		ids = append(ids, id)
 	}
-	return list, nil
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: read unredacted jobs: %w", err)
+	}
+	return ids, nil
 }
 
 // Job implements custos.JobStore.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -454,43 +455,70 @@ func TestRedactJob(t *testing.T) {
 	})
 }
 
-// TestUnredactedJobs: the done steps of completed requests that were not
+// TestUnredactedJobs: the done steps of completed requests not marked
 // redacted, oldest first; not those of a request in progress, nor a step
-// not done, nor one redacted or cleared by an erasure.
+// not done, nor one redacted. Redacting again changes nothing, and a
+// redaction that leaves the result as it was keeps the step's time and
+// version.
 func TestUnredactedJobs(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		insertRequest(t, db, dsrRequest("rq_done", "demo", "ann@example.org", custos.RequestAccess, custos.StateCompleted, jt0))
 		insertRequest(t, db, dsrRequest("rq_busy", "demo", "bob@example.org", custos.RequestAccess, custos.StateInProgress, jt0))
 		enqueue(t, db, step("rq_done", "shop"), step("rq_done", "crm"), step("rq_done", "archive"), step("rq_busy", "shop"))
+		results := map[string]string{
+			"shop": `{"tables":[{"table":"customers","rows":[{"name":"Ann"}]}]}`,
+			"crm":  `{"tables":[{"table":"customers","rows":1}]}`, // nothing personal: as redacted
+		}
+		byKey := map[string]int64{}
 		for _, j := range claim(t, db, jt0, 10) {
-			if strings.HasSuffix(j.Key, "/archive/erasure") {
+			byKey[j.Key] = j.ID
+			if strings.Contains(j.Key, "/archive/") {
 				continue // left running
 			}
-			if err := db.FinishJob(ctx, j, json.RawMessage(`{"tables":[{"table":"customers","rows":[{"name":"Ann"}]}]}`), nil); err != nil {
+			res := results["shop"]
+			if strings.Contains(j.Key, "/crm/") {
+				res = results["crm"]
+			}
+			if err := db.FinishJob(ctx, j, json.RawMessage(res), nil); err != nil {
 				t.Fatal(err)
 			}
 		}
+		shop, crm := byKey["rq_done/system/shop/erasure"], byKey["rq_done/system/crm/erasure"]
 		_, err := db.UnredactedJobs(ctx, 0)
 		wantCode(t, err, custos.EINVALID)
 		got, err := db.UnredactedJobs(ctx, 10)
-		if err != nil {
+		if err != nil || !slices.Equal(got, []int64{shop, crm}) {
+			t.Fatalf("unredacted = %v, %v; want %v", got, err, []int64{shop, crm})
+		}
+		if one, _ := db.UnredactedJobs(ctx, 1); !slices.Equal(one, got[:1]) {
+			t.Errorf("limit 1: %v", one)
+		}
+		wantCode(t, db.RedactJob(ctx, byKey["rq_done/system/archive/erasure"], json.RawMessage(`{}`)), custos.ECONFLICT)
+
+		crmBefore := readJob(t, db, crm)
+		if err := db.RedactJob(ctx, crm, json.RawMessage(results["crm"])); err != nil {
 			t.Fatal(err)
 		}
-		if !cmp.Equal(keys(got), []string{"rq_done/system/shop/erasure", "rq_done/system/crm/erasure"}) {
-			t.Fatalf("unredacted = %v", keys(got))
+		if j := readJob(t, db, crm); !j.UpdatedAt.Equal(crmBefore.UpdatedAt) || j.Version != crmBefore.Version {
+			t.Errorf("a redaction that changed nothing moved the step: %v v%d, was %v v%d", j.UpdatedAt, j.Version, crmBefore.UpdatedAt, crmBefore.Version)
 		}
-		if string(got[0].Result) == "" {
-			t.Error("the result is not read")
-		}
-		if one, _ := db.UnredactedJobs(ctx, 1); !cmp.Equal(keys(one), keys(got[:1])) {
-			t.Errorf("limit 1: %v", keys(one))
-		}
-		if err := db.RedactJob(ctx, got[0].ID, json.RawMessage(`{"tables":[{"table":"customers","rows":1}]}`)); err != nil {
+		shopBefore := readJob(t, db, shop)
+		if err := db.RedactJob(ctx, shop, json.RawMessage(`{"tables":[{"table":"customers","rows":1}]}`)); err != nil {
 			t.Fatal(err)
 		}
-		if left, _ := db.UnredactedJobs(ctx, 10); !cmp.Equal(keys(left), []string{"rq_done/system/crm/erasure"}) {
-			t.Errorf("after redacting the shop's step: %v", keys(left))
+		if j := readJob(t, db, shop); j.Version != shopBefore.Version+1 || string(j.Result) != `{"tables":[{"table":"customers","rows":1}]}` {
+			t.Errorf("redacted: v%d %s, was v%d", j.Version, j.Result, shopBefore.Version)
+		}
+		if left, err := db.UnredactedJobs(ctx, 10); err != nil || len(left) != 0 {
+			t.Errorf("after redacting both: %v, %v", left, err)
+		}
+		// Redacted already: left as it is.
+		if err := db.RedactJob(ctx, shop, json.RawMessage(`{"other":1}`)); err != nil {
+			t.Errorf("redacting again: %v", err)
+		}
+		if j := readJob(t, db, shop); string(j.Result) != `{"tables":[{"table":"customers","rows":1}]}` {
+			t.Errorf("redacting again wrote %s", j.Result)
 		}
 	})
 }

@@ -627,6 +627,18 @@ func TestErasure(t *testing.T) {
 		if j, err := db.Job(ctx, stepJobs["rq_bob"].ID); err != nil || !strings.Contains(string(j.Result), "x@example.org") {
 			t.Errorf("Bob's step after Ann's erasure: %+v, %v", j, err)
 		}
+		// The sweep does not list the cleared step, and a redaction made
+		// from it before the erasure (a sweep under way) does not put a
+		// result back.
+		if ids, err := db.UnredactedJobs(ctx, 10); err != nil || slices.Contains(ids, stepJobs["rq_old"].ID) {
+			t.Errorf("unredacted after the erasure: %v, %v", ids, err)
+		}
+		if err := db.RedactJob(ctx, stepJobs["rq_old"].ID, json.RawMessage(`{"tables":[{"table":"customers","rows":1}]}`)); err != nil {
+			t.Errorf("redacting the cleared step: %v", err)
+		}
+		if j, _ := db.Job(ctx, stepJobs["rq_old"].ID); len(j.Result) != 0 {
+			t.Errorf("a late redaction wrote the cleared step's result back: %s", j.Result)
+		}
 		_, err = db.Mail(ctx, oldSent.ID)
 		wantCode(t, err, custos.ENOTFOUND)
 		if _, err := db.Mail(ctx, oldUnsent.ID); err != nil {
