@@ -30,13 +30,14 @@ func Dataset() *manifest.Dataset {
 		return &manifest.Column{Name: name, Category: category, Erase: erase, Rectify: rectify}
 	}
 	act := func(action, value string) *manifest.Erase { return &manifest.Erase{Action: action, Value: value} }
-	keep := act(manifest.EraseKeep, "")
+	// keep is a new Erase for each column: a caller may change one.
+	keep := func() *manifest.Erase { return act(manifest.EraseKeep, "") }
 	// id is a key column listed because a reference or an identity names
 	// it: an identifier, left alone by an erasure (a primary key column is
 	// anyway). restricted is a restrict_column: a restriction sets it, an
 	// erasure leaves it (it is NOT NULL).
-	id := func(name string) *manifest.Column { return col(name, "user.unique_id", keep, false) }
-	restricted := func() *manifest.Column { return col("restricted", "user.privacy_preferences", keep, false) }
+	id := func(name string) *manifest.Column { return col(name, "user.unique_id", keep(), false) }
+	restricted := func() *manifest.Column { return col("restricted", "user.privacy_preferences", keep(), false) }
 	return &manifest.Dataset{Tables: []*manifest.Table{
 		{
 			Name:       "customers",
@@ -48,7 +49,7 @@ func Dataset() *manifest.Dataset {
 				col("phone", "user.contact.phone", nil, true),
 				col("name", "user.name", act(manifest.EraseFixed, "Erased"), true),
 				col("address_id", "user.contact.address", nil, false),
-				col("created_at", "system.operations", keep, false),
+				col("created_at", "system.operations", keep(), false),
 				id("id"), // the customer_id identity
 				restricted(),
 			},
@@ -61,7 +62,7 @@ func Dataset() *manifest.Dataset {
 				col("street", "user.contact.address", nil, true),
 				col("city", "user.contact.address", nil, true),
 				col("postcode", "user.contact.address", nil, true),
-				col("country", "user.contact.address", keep, true),
+				col("country", "user.contact.address", keep(), true),
 			},
 		},
 		{
@@ -75,8 +76,8 @@ func Dataset() *manifest.Dataset {
 				col("shipping_name", "user.name", nil, false),
 				col("shipping_address_id", "user.contact.address", nil, false),
 				col("note", "user.content", act(manifest.EraseRandom, ""), false),
-				col("total", "user.purchase", keep, false),
-				col("placed_at", "user.purchase", keep, false),
+				col("total", "user.purchase", keep(), false),
+				col("placed_at", "user.purchase", keep(), false),
 				id("customer_id"),
 			},
 		},
@@ -123,8 +124,8 @@ func Dataset() *manifest.Dataset {
 				col("customer_id", "user.unique_id", nil, false),
 				col("contact_email", "user.contact.email", act(manifest.EraseHash, ""), false),
 				col("subject", "user.content", act(manifest.EraseFixed, "[erased]"), false),
-				col("status", "system.operations", keep, false),
-				col("opened_at", "system.operations", keep, false),
+				col("status", "system.operations", keep(), false),
+				col("opened_at", "system.operations", keep(), false),
 				restricted(),
 			},
 			RestrictColumn: "restricted",

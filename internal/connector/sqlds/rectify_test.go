@@ -87,7 +87,7 @@ func TestRectifyBinary(t *testing.T) {
 		case manifest.SystemMySQL:
 			engine = " ENGINE=InnoDB"
 		case manifest.SystemSQLite:
-			untyped = ", misc" // no declared type: SQLite stores what it is given, text as a BLOB
+			untyped = ", misc" // no declared type: SQLite stores what it is given, text as text
 		}
 		ddl := `CREATE TABLE avatars (id BIGINT PRIMARY KEY, email VARCHAR(100) NOT NULL, name VARCHAR(100), photo ` + bin + untyped + `)` + engine
 		cols := []string{"id", "email", "name", "photo"}
@@ -100,10 +100,10 @@ func TestRectifyBinary(t *testing.T) {
 			Identities: map[string]string{"email": "email"},
 			Columns:    []*manifest.Column{rect("name"), rect("photo")},
 		}}}
-		binaryCols := []string{"avatars.photo"}
+		binaryCols, correctable := []string{"avatars.photo"}, []string{"avatars.name"}
 		if untyped != "" {
 			ds.Tables[0].Columns = append(ds.Tables[0].Columns, rect("misc"))
-			binaryCols = append(binaryCols, "avatars.misc")
+			correctable = append(correctable, "avatars.misc")
 		}
 		s, eng := newTable(t, kind, dsn, ddl, cols, [][]any{
 			{1, "alice@example.com", "Alice Smith", photo},
@@ -178,8 +178,8 @@ func TestRectifyBinary(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := names(cc); !slices.Equal(got, []string{"avatars.name"}) {
-			t.Errorf("Correctable() = %v, want [avatars.name]", got)
+		if got := names(cc); !slices.Equal(got, correctable) {
+			t.Errorf("Correctable() = %v, want %v", got, correctable)
 		}
 
 		// The other requests run, and the text column is corrected.
@@ -201,6 +201,17 @@ func TestRectifyBinary(t *testing.T) {
 		want["1"]["name"] = "Alice Jones"
 		if diff := cmp.Diff(want, dumpTable(t, s.db, "avatars", cols)); diff != "" {
 			t.Errorf("(-want +got):\n%s", diff)
+		}
+		if untyped != "" {
+			// A SQLite column with no declared type takes a correction as
+			// text.
+			if _, err := eng.Rectify(ctx, alice, map[string]map[string]any{"avatars": {"misc": "likes tea"}}); err != nil {
+				t.Fatalf("correcting the untyped column: %v", err)
+			}
+			var typ, v string
+			if err := s.db.QueryRow(`SELECT typeof(misc), misc FROM avatars WHERE id = 1`).Scan(&typ, &v); err != nil || typ != "text" || v != "likes tea" {
+				t.Errorf("the untyped column holds %s %q (%v), want text", typ, v, err)
+			}
 		}
 	})
 }
@@ -252,18 +263,34 @@ func TestRectifyTimestampAndCharset(t *testing.T) {
 			s.insert(t, "visitors", cols, []any{1, "alice@example.com", seen, seen, "Ali", "Hallo", "Hi"})
 		}
 
+		// MariaDB 11.5 and later (64-bit, not Windows) keep a TIMESTAMP up
+		// to 2106: there, what is past 2038 is taken, and 2106 is the end.
+		wide := false
+		if mysql {
+			var version, compileOS string
+			if err := s.db.QueryRow(`SELECT VERSION(), COALESCE(@@version_compile_os, '')`).Scan(&version, &compileOS); err != nil {
+				t.Fatal(err)
+			}
+			wide = sqlds.WideTimestamp(version, compileOS)
+		}
+		past2038 := "outside the range of a TIMESTAMP column"
+		end := "2038-01-19 03:14:07 UTC"
+		if wide {
+			past2038, end = "", "2106-02-07 06:28:15 UTC"
+		}
 		for _, tc := range []struct {
 			col    string
 			value  string
 			reason string // of MySQL's refusal; "": MySQL takes it too
 			secret string // a part of the value the error must not hold
 		}{
-			{"seen", "1970-01-01 00:00:00", "outside the range of a TIMESTAMP column, 1970-01-01 00:00:01 to 2038-01-19 03:14:07 UTC", "00:00:00"},
+			{"seen", "1970-01-01 00:00:00", "outside the range of a TIMESTAMP column, 1970-01-01 00:00:01 to " + end, "00:00:00"},
 			{"seen", "1969-07-20T20:17:40Z", "outside the range of a TIMESTAMP column", "1969"},
-			{"seen", "2038-01-19 03:14:08", "outside the range of a TIMESTAMP column", "03:14:08"},
-			{"seen", "2038-01-19T04:14:08+01:00", "outside the range of a TIMESTAMP column", "04:14:08"},
-			{"seen", "2040-02-29", "outside the range of a TIMESTAMP column", "2040"},
-			{"seen_ms", "2038-01-19T03:14:08Z", "outside the range of a TIMESTAMP column, 1970-01-01 00:00:01 to 2038-01-19 03:14:07 UTC", "03:14:08"},
+			{"seen", "2038-01-19 03:14:08", past2038, "03:14:08"},
+			{"seen", "2038-01-19T04:14:08+01:00", past2038, "04:14:08"},
+			{"seen", "2040-02-29", past2038, "2040"},
+			{"seen_ms", "2038-01-19T03:14:08Z", past2038, "03:14:08"},
+			{"seen", "2106-02-07 06:28:16", "outside the range of a TIMESTAMP column, 1970-01-01 00:00:01 to " + end, "06:28:16"},
 			{"nick", "Grüße 👋", "the column's character set utf8mb3 cannot store", "Grüße"},
 			{"nick", "𠜎", "utf8mb3 cannot store", "𠜎"}, // a CJK ideograph beyond the BMP
 			{"bio", "Lieblingsfarbe 🟦", "the column's character set ucs2 cannot store", "Lieblings"},
@@ -329,7 +356,7 @@ func TestRectifyTimestampAndCharset(t *testing.T) {
 
 		// The live check refuses a fixed erase value MySQL cannot store
 		// as well.
-		ds.Tables[0].Columns[0].Erase = &manifest.Erase{Action: manifest.EraseFixed, Value: "2040-01-01"}
+		ds.Tables[0].Columns[0].Erase = &manifest.Erase{Action: manifest.EraseFixed, Value: "2107-01-01"}
 		ds.Tables[0].Columns[2].Erase = &manifest.Erase{Action: manifest.EraseFixed, Value: "🙈"}
 		eng2, err := sqlds.New(kind, s.db, ds, nil, nil)
 		if err != nil {

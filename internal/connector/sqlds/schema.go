@@ -141,7 +141,7 @@ func (e *Engine) check(ctx context.Context) (map[string]map[string]*colMeta, []p
 			if c.Rectify && m.kind == kindBytes {
 				problems = append(problems, problem{rectify: true, text: fmt.Sprintf(
 					"column %s.%s is marked rectify: true but holds binary data (%s): a correction is entered as text and cannot be written to it; remove rectify: true and correct the column by hand",
-					t.name, c.Name, typeName(m))})
+					t.name, c.Name, m.typ)})
 			}
 			if c.Erase == nil {
 				continue
@@ -177,14 +177,6 @@ func (e *Engine) check(ctx context.Context) (map[string]map[string]*colMeta, []p
 		rows.Close()
 	}
 	return schema, problems, nil
-}
-
-// typeName is the type of a column of m as a message gives it.
-func typeName(m *colMeta) string {
-	if m.typ == "" {
-		return "no declared type"
-	}
-	return m.typ
 }
 
 // clearProblem says what keeps an erasure from lifting r, a reference of
@@ -279,10 +271,11 @@ func (e *Engine) loadSchema(ctx context.Context) (map[string]map[string]*colMeta
 	var wide bool
 	if e.d.kind == manifest.SystemMySQL {
 		var version, compileOS string
-		if err := e.db.QueryRowContext(ctx, `SELECT VERSION(), COALESCE(@@version_compile_os, '')`).Scan(&version, &compileOS); err != nil {
-			return nil, dbErr("check", "", err)
+		// Unknown, the narrower range holds: a correction is refused that
+		// a newer server would take, never the other way round.
+		if e.db.QueryRowContext(ctx, `SELECT VERSION(), COALESCE(@@version_compile_os, '')`).Scan(&version, &compileOS) == nil {
+			wide = wideTimestamp(version, compileOS)
 		}
-		wide = wideTimestamp(version, compileOS)
 	}
 	schema := map[string]map[string]*colMeta{}
 	for _, t := range e.tables {
@@ -483,7 +476,9 @@ func classify(kind, dataType, colType string) *colMeta {
 			m.kind = kindBool
 		case strings.Contains(t, "DATE"), strings.Contains(t, "TIME"):
 			m.kind = kindTime
-		case t == "" || strings.Contains(t, "BLOB"):
+		case strings.Contains(t, "BLOB"):
+			// A column with no declared type is not one of them: it
+			// stores what it is given, text as text.
 			m.kind = kindBytes
 		case strings.Contains(t, "REAL"), strings.Contains(t, "FLOA"), strings.Contains(t, "DOUB"):
 			m.kind = kindFloat

@@ -152,7 +152,7 @@ func (e *Engine) correction(changes map[string]map[string]any) (map[*table]*colS
 			}
 			m := e.meta(t, c)
 			if m.kind == kindBytes {
-				return nil, &CorrectionError{Table: name, Column: c, Reason: "the column holds binary data (" + typeName(m) + "), which a correction, entered as text, cannot write; refused"}
+				return nil, &CorrectionError{Table: name, Column: c, Reason: "the column holds binary data (" + m.typ + "), which a correction, entered as text, cannot write; refused"}
 			}
 			v, err := convert(m, changes[name][c])
 			switch {
