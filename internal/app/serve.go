@@ -234,14 +234,16 @@ if the new one has problems they are logged and the old one stays.`)
 	} else {
 		log.Warn("no --smtp-host: nothing is e-mailed; people filing requests get no code until a privacy officer passes it on from /console/outbox")
 	}
-	background.Go(func() { requests.Run(bctx) })
 
 	// The steps of requests in the site's other systems, run by the job
 	// runner: what is due lives in the database, so a restart resumes it.
+	// Set before the service's background work starts: its sweep reads
+	// them.
 	engines.key = reqKey
 	runner := &jobs.Runner{Store: db, Handlers: map[string]jobs.Handler{custos.JobRequestStep: requests.RunStep}, Log: log, Lease: c.jobLease}
 	requests.Jobs, requests.Engines, requests.KickJobs = db, engines, runner.Kick
 	requests.Secrets = secrets{a.Getenv}
+	background.Go(func() { requests.Run(bctx) })
 	background.Go(func() {
 		if err := runner.Run(bctx); err != nil && bctx.Err() == nil {
 			log.Error("job runner stopped", "err", err)
