@@ -21,7 +21,6 @@ import (
 	"io"
 	"log"
 	"os"
-	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -37,6 +36,7 @@ import (
 	"github.com/custos-privacy/custos/internal/jobs"
 	"github.com/custos-privacy/custos/internal/manifest"
 	"github.com/custos-privacy/custos/internal/store"
+	"github.com/custos-privacy/custos/internal/store/storetest"
 )
 
 // runnerManifest is the demo manifest with the shop (shop.Dataset, as
@@ -110,7 +110,7 @@ func runRunner(ctx context.Context, c *config, dbs []*dbase, customers []int) (*
 	}
 	_, priv, _ := ed25519.GenerateKey(rand.Reader)
 	cs := &consent.Service{Store: st, Signer: consent.NewSigner(priv), Manifest: func() *manifest.Manifest { return m }, Issuer: "https://custos.bench"}
-	codes := &codeTap{DB: st, codes: map[string]string{}}
+	codes := storetest.NewCodeTap(st)
 	key := make([]byte, 32)
 	rand.Read(key)
 	svc := &dsr.Service{Store: codes, Consents: st, Audit: st, Recorder: cs, Manifest: func() *manifest.Manifest { return m },
@@ -130,7 +130,7 @@ func runRunner(ctx context.Context, c *config, dbs []*dbase, customers []int) (*
 		if err != nil {
 			return fmt.Errorf("submit: %w", err)
 		}
-		v, err := svc.VerifyCode(ctx, tk.Challenge, codes.take(tk.Challenge))
+		v, err := svc.VerifyCode(ctx, tk.Challenge, take(codes, tk.Challenge))
 		if err != nil {
 			return fmt.Errorf("verify: %w", err)
 		}
@@ -360,42 +360,9 @@ func zipEntry(b []byte, name string) ([]byte, error) {
 	return nil, fmt.Errorf("no %s in the package", name)
 }
 
-// codeTap is the store with an ear on the e-mails it queues: it keeps the
-// code of each challenge, as the person would read it in their inbox (as
-// in cmd/custos-requestbench).
-type codeTap struct {
-	*store.DB
-	mu    sync.Mutex
-	codes map[string]string
-}
-
-var codeRE = regexp.MustCompile(`\b[0-9]{6}\b`)
-
-func (c *codeTap) ApplyRequestChange(ctx context.Context, ch *custos.RequestChange) error {
-	var code string
-	if ch.Challenge != nil && ch.Challenge.Version == 0 {
-		for _, m := range ch.Mails {
-			if m.Template == "verify" || m.Template == "download_code" {
-				code = codeRE.FindString(m.Text)
-			}
-		}
-	}
-	if err := c.DB.ApplyRequestChange(ctx, ch); err != nil {
-		return err
-	}
-	if code != "" {
-		c.mu.Lock()
-		c.codes[ch.Challenge.ID] = code
-		c.mu.Unlock()
-	}
-	return nil
-}
-
-func (c *codeTap) take(id string) string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	code := c.codes[id]
-	delete(c.codes, id)
+// take returns the code e-mailed for challenge id.
+func take(codes *storetest.CodeTap, id string) string {
+	code := codes.Take(id)
 	if code == "" {
 		log.Fatalf("no code was e-mailed for challenge %s", id)
 	}

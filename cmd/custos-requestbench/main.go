@@ -20,7 +20,6 @@ import (
 	"fmt"
 	"log"
 	"os"
-	"regexp"
 	"runtime"
 	"slices"
 	"sync"
@@ -32,6 +31,7 @@ import (
 	"github.com/custos-privacy/custos/internal/dsr"
 	"github.com/custos-privacy/custos/internal/manifest"
 	"github.com/custos-privacy/custos/internal/store"
+	"github.com/custos-privacy/custos/internal/store/storetest"
 )
 
 func main() {
@@ -63,7 +63,7 @@ func main() {
 	m := manifest.Demo()
 	_, priv, _ := ed25519.GenerateKey(rand.Reader)
 	cs := &consent.Service{Store: db, Signer: consent.NewSigner(priv), Manifest: func() *manifest.Manifest { return m }, Issuer: "https://custos.bench"}
-	codes := &codeTap{DB: db, codes: map[string]string{}}
+	codes := storetest.NewCodeTap(db)
 	key := make([]byte, 32)
 	rand.Read(key)
 	svc := &dsr.Service{Store: codes, Consents: db, Audit: db, Recorder: cs, Manifest: func() *manifest.Manifest { return m },
@@ -98,7 +98,7 @@ func main() {
 					log.Fatalf("submit: %v", err)
 				}
 				t1 := time.Now()
-				if _, err := svc.VerifyCode(ctx, tk.Challenge, codes.take(tk.Challenge)); err != nil {
+				if _, err := svc.VerifyCode(ctx, tk.Challenge, take(codes, tk.Challenge)); err != nil {
 					log.Fatalf("verify: %v", err)
 				}
 				sub, ver = append(sub, t1.Sub(t0)), append(ver, time.Since(t1))
@@ -132,7 +132,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	v, err := svc.VerifyCode(ctx, tk.Challenge, codes.take(tk.Challenge))
+	v, err := svc.VerifyCode(ctx, tk.Challenge, take(codes, tk.Challenge))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -152,7 +152,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	a, err := svc.Download(ctx, v.Request.ID, token, ch, codes.take(ch))
+	a, err := svc.Download(ctx, v.Request.ID, token, ch, take(codes, ch))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -183,41 +183,9 @@ func pct(d []time.Duration, p int) string {
 	return d[(len(d)-1)*p/100].Round(10 * time.Microsecond).String()
 }
 
-// codeTap is the store with an ear on the e-mails it queues: it keeps the
-// code of each challenge, as the person would read it in their inbox.
-type codeTap struct {
-	*store.DB
-	mu    sync.Mutex
-	codes map[string]string
-}
-
-var codeRE = regexp.MustCompile(`\b[0-9]{6}\b`)
-
-func (c *codeTap) ApplyRequestChange(ctx context.Context, ch *custos.RequestChange) error {
-	var code string
-	if ch.Challenge != nil && ch.Challenge.Version == 0 {
-		for _, m := range ch.Mails {
-			if m.Template == "verify" || m.Template == "download_code" {
-				code = codeRE.FindString(m.Text)
-			}
-		}
-	}
-	if err := c.DB.ApplyRequestChange(ctx, ch); err != nil {
-		return err
-	}
-	if code != "" {
-		c.mu.Lock()
-		c.codes[ch.Challenge.ID] = code
-		c.mu.Unlock()
-	}
-	return nil
-}
-
-func (c *codeTap) take(id string) string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	code := c.codes[id]
-	delete(c.codes, id)
+// take returns the code e-mailed for challenge id.
+func take(codes *storetest.CodeTap, id string) string {
+	code := codes.Take(id)
 	if code == "" {
 		log.Fatalf("no code was e-mailed for challenge %s", id)
 	}
